@@ -23,6 +23,8 @@ export function infraSettings() {
   const kafkaPort = portFromEnv('MLC_KAFKA_PORT', 9092);
   const controllerPort = portFromEnv('MLC_KAFKA_CONTROLLER_PORT', 9093);
   const registryPort = portFromEnv('MLC_REGISTRY_PORT', 8081);
+  // Quarkus serves health and metrics on a second port (9000 unless told): keep it next to ours.
+  const registryManagementPort = portFromEnv('MLC_REGISTRY_MANAGEMENT_PORT', registryPort + 1000);
   return {
     host: '127.0.0.1',
     cacheDir,
@@ -40,6 +42,7 @@ export function infraSettings() {
       version: APICURIO_VERSION,
       homeDir: join(cacheDir, `apicurio-registry-${APICURIO_VERSION}`),
       port: registryPort,
+      managementPort: registryManagementPort,
     },
     databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   };

@@ -1,0 +1,65 @@
+import pg from 'pg';
+import { redactUrlPassword } from './config.ts';
+import { MlcError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface DbPoolOptions {
+  /** Tables are looked up in this schema first (search_path); tests use a unique one each. */
+  schema?: string;
+  max?: number;
+  logger?: Logger;
+}
+
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SQL_IDENTIFIER.test(schema)) {
+    throw new MlcError('MLC_VALIDATION', `Schema name ${JSON.stringify(schema)} is not a lower-case SQL identifier`, {
+      field: 'schema',
+    });
+  }
+  return schema;
+}
+
+export function createDbPool(databaseUrl: string, options: DbPoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${assertSchemaName(options.schema)}` }),
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  return pool;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Bounded wait for PostgreSQL at start; fails with MLC_DB_UNREACHABLE (URL shown without password). */
+export async function waitForDatabase(
+  pool: pg.Pool,
+  options: { timeoutMs: number; databaseUrl: string; logger?: Logger },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let attempt = 0;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    attempt += 1;
+    try {
+      await pool.query('SELECT 1');
+      return;
+    } catch (error) {
+      lastError = error;
+      options.logger?.warn({ attempt, err: error }, 'PostgreSQL not reachable yet, retrying');
+      await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
+    }
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  throw new MlcError(
+    'MLC_DB_UNREACHABLE',
+    `PostgreSQL at ${redactUrlPassword(options.databaseUrl)} did not answer within ${options.timeoutMs} ms: ${reason}`,
+    { cause: lastError },
+  );
+}

@@ -1,0 +1,121 @@
+import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from 'kafkajs';
+import type { ConfigValues } from './config.ts';
+import type { KAFKA_CONFIG } from './config-definitions.ts';
+import { MlcError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export type KafkaConnectionConfig = Pick<
+  ConfigValues<typeof KAFKA_CONFIG>,
+  'kafkaBrokers' | 'kafkaClientId' | 'kafkaSsl' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword'
+>;
+
+const PINO_LEVEL_OF: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+function kafkaLogLevel(logger: Logger): logLevel {
+  if (logger.isLevelEnabled('debug')) return logLevel.DEBUG;
+  if (logger.isLevelEnabled('info')) return logLevel.INFO;
+  if (logger.isLevelEnabled('warn')) return logLevel.WARN;
+  return logger.isLevelEnabled('error') ? logLevel.ERROR : logLevel.NOTHING;
+}
+
+function saslOptions(config: KafkaConnectionConfig): SASLOptions | undefined {
+  if (config.kafkaSaslMechanism === 'none') return undefined;
+  // loadConfig requires both when a mechanism is set; this guards hand-built configs.
+  if (config.kafkaSaslUsername === undefined || config.kafkaSaslPassword === undefined) {
+    throw new MlcError('MLC_CONFIG_INVALID', 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with SASL', {
+      field: 'KAFKA_SASL_USERNAME,KAFKA_SASL_PASSWORD',
+    });
+  }
+  return {
+    mechanism: config.kafkaSaslMechanism,
+    username: config.kafkaSaslUsername,
+    password: config.kafkaSaslPassword,
+  };
+}
+
+/**
+ * A kafkajs client whose logs go through pino (so redaction applies) and whose retries are bounded, so
+ * that a call against an unreachable cluster fails within seconds instead of retrying for minutes.
+ */
+export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  const sasl = saslOptions(config);
+  return new Kafka({
+    clientId: config.kafkaClientId,
+    brokers: [...config.kafkaBrokers],
+    ssl: config.kafkaSsl,
+    ...(sasl === undefined ? {} : { sasl }),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 250, maxRetryTime: 5000, retries: 5 },
+    logLevel: kafkaLogLevel(logger),
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) => {
+        const { message, timestamp: _timestamp, ...extra } = log;
+        kafkaLogger[PINO_LEVEL_OF[level] ?? 'info']({ namespace, ...extra }, message);
+      },
+  });
+}
+
+/** Anything kafkajs connects: producer, admin or consumer. */
+export type KafkaConnectable = Pick<Producer | Admin, 'connect' | 'disconnect'>;
+
+export interface ConnectWithRetryOptions {
+  /** Overall bound: past it the call fails with MLC_KAFKA_UNREACHABLE. */
+  timeoutMs: number;
+  /** Named in the error so the operator sees which cluster did not answer. */
+  brokers: readonly string[];
+  logger?: Logger;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Connects with bounded retries: attempts until `timeoutMs` has passed, then disconnects the half-open
+ * client and throws MLC_KAFKA_UNREACHABLE naming the brokers. Never hangs.
+ */
+export async function connectWithRetry(client: KafkaConnectable, options: ConnectWithRetryOptions): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let attempt = 0;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    attempt += 1;
+    const remaining = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const connecting = client.connect();
+    // A connect abandoned by the timeout may still reject later; that rejection is expected.
+    connecting.catch(() => {});
+    try {
+      const outcome = await Promise.race([
+        connecting.then(() => 'connected' as const),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), remaining);
+        }),
+      ]);
+      if (outcome === 'connected') return;
+      lastError = new Error(`no answer within ${options.timeoutMs} ms`);
+      break;
+    } catch (error) {
+      lastError = error;
+      options.logger?.warn({ attempt, err: error }, 'Kafka not reachable yet, retrying');
+      await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  await client.disconnect().catch(() => {});
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  throw new MlcError(
+    'MLC_KAFKA_UNREACHABLE',
+    `Kafka brokers ${options.brokers.join(',')} did not answer within ${options.timeoutMs} ms (${attempt} attempt${attempt === 1 ? '' : 's'}): ${reason}`,
+    { cause: lastError, details: { brokers: options.brokers, attempts: attempt } },
+  );
+}

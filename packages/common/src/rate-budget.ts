@@ -1,0 +1,291 @@
+/**
+ * Per-tenant request budget for an upstream (ION API gateway quota, Zendesk account rate limit).
+ *
+ * Two limits hold at once:
+ * - a token bucket (refill `requestsPerMinute / 60` per second, capacity `burst`) spreads requests out, so a
+ *   backlog does not go out as one spike;
+ * - a sliding log of the last `requestsPerMinute` grant times guarantees that in ANY 60 s window at most
+ *   `requestsPerMinute` requests are granted. A bucket alone would allow `burst + requestsPerMinute` in the
+ *   first minute after idling, which is exactly what trips a per-minute quota.
+ * Waiters are served first come, first served by a single timer set to the head's earliest grant time.
+ * `pause(ms)` (after a 429's Retry-After) holds every waiter off and stops refilling while paused.
+ */
+
+export interface RateBudgetClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface RateBudgetLimits {
+  /** The most requests granted in any 60 s window; an integer >= 1. */
+  requestsPerMinute: number;
+  /** Bucket capacity; default two seconds' worth of the rate (at least 1). */
+  burst?: number;
+}
+
+export interface RateBudgetOptions extends RateBudgetLimits {
+  clock?: RateBudgetClock;
+}
+
+export interface RateBudgetStats {
+  requestsPerMinute: number;
+  burst: number;
+  granted: number;
+  /** Sum over all grants of the time spent waiting for them. */
+  waitedMs: number;
+  /** Tokens in the bucket now (fractional). */
+  tokens: number;
+  queued: number;
+  /** Epoch ms until which the budget is paused, undefined when not paused. */
+  pausedUntil: number | undefined;
+}
+
+export const RATE_WINDOW_MS = 60_000;
+const DEFAULT_BURST_SECONDS = 2;
+const EPSILON = 1e-9;
+
+export const systemClock: RateBudgetClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export function defaultBurst(requestsPerMinute: number): number {
+  return Math.max(1, Math.ceil((requestsPerMinute / 60) * DEFAULT_BURST_SECONDS));
+}
+
+function checkLimits(limits: RateBudgetLimits): Required<RateBudgetLimits> {
+  const { requestsPerMinute } = limits;
+  if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) {
+    throw new RangeError('requestsPerMinute must be an integer >= 1');
+  }
+  const burst = limits.burst ?? defaultBurst(requestsPerMinute);
+  if (!Number.isFinite(burst) || burst < 1) throw new RangeError('burst must be >= 1');
+  return { requestsPerMinute, burst: Math.min(burst, requestsPerMinute) };
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  enqueuedAt: number;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class RateBudget {
+  readonly #clock: RateBudgetClock;
+  #rpm: number;
+  #burst: number;
+  #ratePerMs: number;
+  #tokens: number;
+  #lastRefill: number;
+  #pausedUntil = 0;
+  /** Ring of the last `#rpm` grant times, oldest at `#head`. */
+  #grants: Float64Array;
+  #head = 0;
+  #count = 0;
+  #queue: Waiter[] = [];
+  #timer: unknown;
+  #timerAt = Number.NaN;
+  #granted = 0;
+  #waitedMs = 0;
+
+  constructor(options: RateBudgetOptions) {
+    const { requestsPerMinute, burst } = checkLimits(options);
+    this.#clock = options.clock ?? systemClock;
+    this.#rpm = requestsPerMinute;
+    this.#burst = burst;
+    this.#ratePerMs = requestsPerMinute / RATE_WINDOW_MS;
+    this.#tokens = burst;
+    this.#lastRefill = this.#clock.now();
+    this.#grants = new Float64Array(requestsPerMinute);
+  }
+
+  /** Resolves when the caller may send one request; rejects with the signal's reason if aborted first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.#clock.now();
+    if (this.#queue.length === 0 && this.#canGrant(now)) {
+      this.#take(now);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, enqueuedAt: now, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.#queue.indexOf(waiter);
+          if (index >= 0) this.#queue.splice(index, 1);
+          reject(signal.reason);
+          this.#schedule(this.#clock.now());
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+      this.#schedule(now);
+    });
+  }
+
+  /** Takes a token if one is available now and nobody is queued (queued callers keep their turn). */
+  tryAcquire(): boolean {
+    const now = this.#clock.now();
+    if (this.#queue.length > 0 || !this.#canGrant(now)) return false;
+    this.#take(now);
+    return true;
+  }
+
+  /** Holds every grant off for `ms` (the upstream said Retry-After); a longer running pause is kept. */
+  pause(ms: number): void {
+    if (!(ms > 0)) return;
+    const now = this.#clock.now();
+    this.#refill(now);
+    // Tokens saved up before the 429 must not go out as a burst the moment the pause ends.
+    this.#tokens = Math.min(this.#tokens, 1);
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + ms);
+    this.#schedule(now);
+  }
+
+  /** Changes the limits, keeping the recent grant history so the window guarantee carries over. */
+  reconfigure(limits: RateBudgetLimits): void {
+    const { requestsPerMinute, burst } = checkLimits(limits);
+    const now = this.#clock.now();
+    this.#refill(now);
+    const history = this.#history().slice(-requestsPerMinute);
+    this.#rpm = requestsPerMinute;
+    this.#burst = burst;
+    this.#ratePerMs = requestsPerMinute / RATE_WINDOW_MS;
+    this.#tokens = Math.min(this.#tokens, burst);
+    this.#grants = new Float64Array(requestsPerMinute);
+    this.#grants.set(history);
+    this.#head = 0;
+    this.#count = history.length;
+    this.#timerAt = Number.NaN;
+    this.#schedule(now);
+  }
+
+  limits(): Required<RateBudgetLimits> {
+    return { requestsPerMinute: this.#rpm, burst: this.#burst };
+  }
+
+  stats(): RateBudgetStats {
+    const now = this.#clock.now();
+    this.#refill(now);
+    return {
+      requestsPerMinute: this.#rpm,
+      burst: this.#burst,
+      granted: this.#granted,
+      waitedMs: this.#waitedMs,
+      tokens: this.#tokens,
+      queued: this.#queue.length,
+      pausedUntil: this.#pausedUntil > now ? this.#pausedUntil : undefined,
+    };
+  }
+
+  #history(): number[] {
+    const times: number[] = [];
+    for (let i = 0; i < this.#count; i++) times.push(this.#grants[(this.#head + i) % this.#grants.length]!);
+    return times;
+  }
+
+  #refill(now: number): void {
+    const from = Math.max(this.#lastRefill, this.#pausedUntil);
+    if (now > from) this.#tokens = Math.min(this.#burst, this.#tokens + (now - from) * this.#ratePerMs);
+    this.#lastRefill = Math.max(this.#lastRefill, now);
+  }
+
+  #oldestInWindowFreesAt(): number {
+    return this.#count < this.#rpm ? Number.NEGATIVE_INFINITY : this.#grants[this.#head]! + RATE_WINDOW_MS;
+  }
+
+  #canGrant(now: number): boolean {
+    this.#refill(now);
+    return now >= this.#pausedUntil && this.#tokens >= 1 - EPSILON && now >= this.#oldestInWindowFreesAt();
+  }
+
+  #take(now: number): void {
+    this.#tokens = Math.max(0, this.#tokens - 1);
+    if (this.#count < this.#rpm) {
+      this.#grants[(this.#head + this.#count) % this.#rpm] = now;
+      this.#count++;
+    } else {
+      this.#grants[this.#head] = now;
+      this.#head = (this.#head + 1) % this.#rpm;
+    }
+    this.#granted++;
+  }
+
+  #nextGrantAt(now: number): number {
+    const tokensAt =
+      this.#tokens >= 1 - EPSILON ? now : Math.max(now, this.#pausedUntil) + (1 - this.#tokens) / this.#ratePerMs;
+    return Math.max(now, this.#pausedUntil, tokensAt, this.#oldestInWindowFreesAt());
+  }
+
+  #drain(): void {
+    const now = this.#clock.now();
+    while (this.#queue.length > 0 && this.#canGrant(now)) {
+      const waiter = this.#queue.shift()!;
+      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      this.#take(now);
+      this.#waitedMs += now - waiter.enqueuedAt;
+      waiter.resolve();
+    }
+    this.#schedule(now);
+  }
+
+  #schedule(now: number): void {
+    if (this.#queue.length === 0) {
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#timerAt = Number.NaN;
+      return;
+    }
+    this.#refill(now);
+    const at = Math.ceil(this.#nextGrantAt(now));
+    if (this.#timer !== undefined && at === this.#timerAt) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Number.NaN;
+      this.#drain();
+    }, at - now);
+  }
+}
+
+/** One budget per key (tenant id, or tenant id + upstream), created on first use. */
+export class RateBudgets {
+  readonly #clock: RateBudgetClock | undefined;
+  readonly #budgets = new Map<string, RateBudget>();
+
+  constructor(options: { clock?: RateBudgetClock } = {}) {
+    this.#clock = options.clock;
+  }
+
+  /** The key's budget; created with `limits`, or reconfigured when `limits` differ from its current ones. */
+  get(key: string, limits: RateBudgetLimits): RateBudget {
+    const existing = this.#budgets.get(key);
+    if (existing) {
+      const current = existing.limits();
+      const wanted = checkLimits(limits);
+      if (current.requestsPerMinute !== wanted.requestsPerMinute || current.burst !== wanted.burst) {
+        existing.reconfigure(wanted);
+      }
+      return existing;
+    }
+    const budget = new RateBudget({ ...limits, ...(this.#clock ? { clock: this.#clock } : {}) });
+    this.#budgets.set(key, budget);
+    return budget;
+  }
+
+  peek(key: string): RateBudget | undefined {
+    return this.#budgets.get(key);
+  }
+
+  delete(key: string): boolean {
+    return this.#budgets.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.#budgets.keys()];
+  }
+}

@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import type { AccountState, TicketRecord } from './account-state.ts';
+import { jobStatusView } from './job-runner.ts';
+import { organizationView, ticketView, userView } from './record-views.ts';
+import { accountOf, contextOf } from './request-context.ts';
+import { idList, type SimulatorRuntime } from './simulator-runtime.ts';
+import { zendeskErrors } from './zendesk-errors.ts';
+
+// GET /api/v2/search: the subset of the query language loaders use (`type:`, `custom_field_<id>:`,
+// `external_id:`, `status:`), served from an index that lags writes by `searchIndexDelayMs`, with the
+// real API's limit of 1000 results reachable by paging.
+const SEARCH_RESULT_LIMIT = 1000;
+
+interface Condition {
+  key: string;
+  value: string;
+}
+
+function parseQuery(query: string): Condition[] {
+  const conditions: Condition[] = [];
+  for (const match of query.matchAll(/([A-Za-z_0-9]+):("([^"]*)"|\S+)|\S+/g)) {
+    if (match[1] === undefined) continue;
+    conditions.push({ key: match[1].toLowerCase(), value: match[3] ?? match[2] ?? '' });
+  }
+  return conditions;
+}
+
+function valueMatches(actual: unknown, wanted: string): boolean {
+  if (actual === null || actual === undefined) return wanted.toLowerCase() === 'none';
+  const text = String(actual).toLowerCase();
+  const pattern = wanted.toLowerCase();
+  return pattern.endsWith('*') ? text.startsWith(pattern.slice(0, -1)) : text === pattern;
+}
+
+function indexedTickets(account: AccountState, now: number): TicketRecord[] {
+  const tickets: TicketRecord[] = [];
+  for (const versions of account.searchIndex.values()) {
+    let visible: TicketRecord | null = null;
+    for (const version of versions) if (version.visibleAt <= now) visible = version.ticket;
+    if (visible) tickets.push(visible);
+  }
+  return tickets;
+}
+
+function ticketMatches(ticket: TicketRecord, conditions: Condition[]): boolean {
+  return conditions.every(({ key, value }) => {
+    if (key === 'type') return true;
+    if (key === 'status') return valueMatches(ticket.status, value);
+    if (key === 'external_id') return valueMatches(ticket.external_id, value);
+    const fieldId = /^custom_field_(\d+)$/.exec(key)?.[1];
+    if (fieldId !== undefined) {
+      return valueMatches(ticket.custom_fields.find((entry) => entry.id === Number(fieldId))?.value, value);
+    }
+    return false;
+  });
+}
+
+function search(account: AccountState, query: string, now: number, baseUrl: string): Record<string, unknown>[] {
+  const conditions = parseQuery(query);
+  const type = conditions.find((condition) => condition.key === 'type')?.value ?? 'ticket';
+  if (type === 'ticket') {
+    return indexedTickets(account, now)
+      .filter((ticket) => ticketMatches(ticket, conditions))
+      .map((ticket) => ({ ...ticketView(ticket, baseUrl), result_type: 'ticket' }));
+  }
+  const externalId = conditions.find((condition) => condition.key === 'external_id')?.value;
+  if (type === 'user') {
+    return [...account.users.values()]
+      .filter((user) => externalId === undefined || valueMatches(user.external_id, externalId))
+      .map((user) => ({ ...userView(user, baseUrl), result_type: 'user' }));
+  }
+  if (type === 'organization') {
+    return [...account.organizations.values()]
+      .filter((organization) => externalId === undefined || valueMatches(organization.external_id, externalId))
+      .map((organization) => ({ ...organizationView(organization, baseUrl), result_type: 'organization' }));
+  }
+  return [];
+}
+
+export function registerSearchRoutes(app: FastifyInstance, runtime: SimulatorRuntime): void {
+  app.get('/api/v2/search', async (request) => {
+    const account = accountOf(request);
+    const query = request.query as Record<string, string | undefined>;
+    if (!query.query) throw zendeskErrors.invalidParameter('query is required');
+    const page = query.page === undefined ? 1 : Number(query.page);
+    const perPage = query.per_page === undefined ? 100 : Number(query.per_page);
+    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+      throw zendeskErrors.invalidParameter('page must be ≥ 1 and per_page 1..100');
+    }
+    if (page * perPage > SEARCH_RESULT_LIMIT) throw zendeskErrors.searchResponseLimit();
+    const baseUrl = contextOf(request).baseUrl;
+    const results = search(account, query.query, runtime.now(), baseUrl);
+    const reachable = Math.min(results.length, SEARCH_RESULT_LIMIT);
+    const start = (page - 1) * perPage;
+    const next = start + perPage < reachable;
+    const pageUrl = (number: number) =>
+      `${baseUrl}/api/v2/search.json?page=${number}&per_page=${perPage}&query=${encodeURIComponent(query.query ?? '')}`;
+    return {
+      results: results.slice(start, start + perPage),
+      facets: null,
+      next_page: next ? pageUrl(page + 1) : null,
+      previous_page: page > 1 ? pageUrl(page - 1) : null,
+      count: results.length,
+    };
+  });
+
+  app.get('/api/v2/search/count', async (request) => {
+    const query = request.query as Record<string, string | undefined>;
+    if (!query.query) throw zendeskErrors.invalidParameter('query is required');
+    return { count: search(accountOf(request), query.query, runtime.now(), contextOf(request).baseUrl).length };
+  });
+
+  app.get('/api/v2/job_statuses/show_many', async (request) => {
+    const account = accountOf(request);
+    const ids = idList(request.query, 'ids');
+    if (!ids) throw zendeskErrors.invalidParameter('ids is required');
+    const jobs = ids.map((id) => runtime.jobs.find(account, id)).filter((job) => job !== null);
+    return { job_statuses: jobs.map(jobStatusView) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v2/job_statuses/:id', async (request) => {
+    const job = runtime.jobs.find(accountOf(request), request.params.id);
+    if (!job) throw zendeskErrors.recordNotFound();
+    return { job_status: jobStatusView(job) };
+  });
+}

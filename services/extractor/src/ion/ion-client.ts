@@ -1,0 +1,75 @@
+import { MlcError } from '@mlc/common/errors';
+import type { HttpClient, HttpRateBudget, HttpRetryEvent } from '@mlc/common/http-client';
+import { ionApiBaseUrl, type IonApiFile } from '@mlc/common/ionapi-file';
+import type { RetryPolicy } from '@mlc/common/retry-policy';
+import type { TokenCache } from '@mlc/common/token-cache';
+import type { IonCallCounters } from './ion-call-counters.ts';
+
+export interface IonClientOptions {
+  file: IonApiFile;
+  http: HttpClient;
+  /** Reused tokens, refreshed before expiry, one refresh shared by all callers. */
+  tokens: Pick<TokenCache, 'getAccessToken' | 'invalidate'>;
+  /** The tenant's ION request budget: acquired per attempt, paused after a 429. */
+  budget: HttpRateBudget;
+  /** Where calls, retries and 429s are counted; the run swaps it per entity. */
+  counters: () => IonCallCounters;
+  retry?: Partial<RetryPolicy>;
+  onRetry?: (event: HttpRetryEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface IonClient {
+  readonly baseUrl: string;
+  getJson(path: string, query: Record<string, string>, headers?: Record<string, string>): Promise<unknown>;
+}
+
+/**
+ * GETs under `iu/ti` with the tenant's token and budget. The shared HTTP client retries 429 (Retry-After,
+ * else backoff with jitter, pausing the tenant budget), 502/503/504, timeouts and dropped connections;
+ * a 401 here refreshes the token once and retries once. Any other status is an MLC_HTTP_UPSTREAM error.
+ */
+export function createIonClient(options: IonClientOptions): IonClient {
+  const baseUrl = ionApiBaseUrl(options.file);
+
+  async function getJson(path: string, query: Record<string, string>, headers: Record<string, string> = {}): Promise<unknown> {
+    const url = `${baseUrl}/${path.replace(/^\/+/, '')}`;
+    for (let refreshed = false; ; refreshed = true) {
+      const token = await options.tokens.getAccessToken();
+      const response = await options.http.requestWithRetry(
+        { url, query, headers: { ...headers, authorization: `Bearer ${token}` }, ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          target: 'ion',
+          budget: options.budget,
+          ...(options.retry ? { policy: options.retry } : {}),
+          secrets: [token],
+          onAttempt: () => {
+            options.counters().calls += 1;
+          },
+          onRetry: (event) => {
+            const counters = options.counters();
+            counters.retries += 1;
+            if (event.status === 429) counters.throttled += 1;
+            options.onRetry?.(event);
+          },
+        },
+      );
+      if (response.status === 200) {
+        if (typeof response.body === 'string' || response.body === undefined) {
+          throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered 200 with a body that is not JSON`, { details: { status: 200 } });
+        }
+        return response.body;
+      }
+      if (response.status === 401 && !refreshed) {
+        options.tokens.invalidate(token);
+        options.counters().retries += 1;
+        continue;
+      }
+      throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered HTTP ${response.status}`, {
+        details: { status: response.status, path },
+      });
+    }
+  }
+
+  return { baseUrl, getJson };
+}

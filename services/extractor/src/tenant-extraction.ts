@@ -1,0 +1,129 @@
+import type { EntityName } from '@mlc/common/entities';
+import type { Logger } from '@mlc/common/logger';
+import type { ChangePublisher } from './change-publisher.ts';
+import { ChangePublisher as Publisher } from './change-publisher.ts';
+import type { EntityRunStats, PublishedRecordStore, RunRecorder, RunStatus, RunTrigger, WatermarkStore } from './extraction-stores.ts';
+import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
+import { laterPosition, type SourceAdapter } from './source-adapter.ts';
+
+export interface TenantExtractionDeps {
+  adapter: SourceAdapter;
+  publisher: ChangePublisher;
+  watermarks: WatermarkStore;
+  published: PublishedRecordStore;
+  runs: RunRecorder;
+  logger: Logger;
+  /** The ION client counts into whatever this holds; the run swaps it per entity. */
+  counters: { current: IonCallCounters };
+  /** Where a dead-lettered record came from, e.g. `M3 CRS620MI/LstSuppliers`. */
+  sourceName: (entity: EntityName) => string;
+  /** Aborted on shutdown: the run stops between pages and commits nothing it has not published. */
+  signal?: AbortSignal;
+  onEntityDone?: (entity: EntityName, stats: EntityRunStats) => void;
+}
+
+export interface TenantRunRequest {
+  tenantId: string;
+  runId: string;
+  trigger: RunTrigger;
+  entities?: readonly EntityName[];
+}
+
+export interface TenantRunSummary {
+  runId: string;
+  status: RunStatus;
+  entities: Partial<Record<EntityName, EntityRunStats>>;
+}
+
+class RunAbandoned extends Error {}
+
+function emptyStats(): EntityRunStats {
+  return {
+    status: 'running',
+    pages: 0,
+    recordsRead: 0,
+    published: 0,
+    unchanged: 0,
+    failed: 0,
+    apiCalls: 0,
+    retries: 0,
+    throttled: 0,
+    tokenCalls: 0,
+    durationMs: 0,
+    error: null,
+  };
+}
+
+/**
+ * One entity: page through the changes since the watermark, publish what changed (content hash differs
+ * from the last published one), dead-letter what cannot be normalized, and commit the highest position
+ * read only once every page is acknowledged by Kafka. Pages come in key order, not change order, so the
+ * watermark cannot move before the listing is complete; a crash re-reads, never skips.
+ */
+async function extractEntity(deps: TenantExtractionDeps, tenantId: string, runId: string, entity: EntityName): Promise<EntityRunStats> {
+  const stats = emptyStats();
+  const counters = emptyIonCallCounters();
+  deps.counters.current = counters;
+  const started = Date.now();
+  const log = deps.logger.child({ tenantId, entity, runId });
+  const context = { tenantId, entity, runId };
+  try {
+    const watermark = await deps.watermarks.get(tenantId, entity);
+    let high = watermark;
+    let cursor: string | undefined;
+    do {
+      if (deps.signal?.aborted) throw new RunAbandoned('shutdown');
+      const page = await deps.adapter.listChanges(entity, watermark, cursor);
+      stats.pages += 1;
+      stats.recordsRead += page.records.length + page.rejected.length;
+      const latest = new Map(page.records.map((record) => [record.naturalKey, Publisher.hash(record)]));
+      const known = await deps.published.hashes(tenantId, entity, [...latest.keys()]);
+      const changed = [...latest.values()].filter((record) => known.get(record.naturalKey)?.contentHash !== record.contentHash);
+      await deps.publisher.publish(context, changed);
+      await deps.publisher.deadLetter({ ...context, source: deps.sourceName(entity) }, page.rejected);
+      await deps.published.remember(tenantId, entity, changed);
+      stats.published += changed.length;
+      stats.unchanged += latest.size - changed.length;
+      stats.failed += page.rejected.length;
+      high = laterPosition(high, page.newWatermark);
+      cursor = page.nextCursor;
+      log.debug({ page: stats.pages, read: page.records.length, published: changed.length, rejected: page.rejected.length }, 'page published');
+    } while (cursor !== undefined);
+    if (high !== null && high !== watermark) await deps.watermarks.commit(tenantId, entity, high);
+    stats.status = 'succeeded';
+  } catch (error) {
+    stats.status = 'failed';
+    stats.error = error instanceof RunAbandoned ? 'abandoned at shutdown' : error instanceof Error ? error.message : String(error);
+    if (!(error instanceof RunAbandoned)) log.warn({ err: error }, 'entity extraction failed');
+  }
+  stats.apiCalls = counters.calls;
+  stats.retries = counters.retries;
+  stats.throttled = counters.throttled;
+  stats.tokenCalls = counters.tokenCalls;
+  stats.durationMs = Date.now() - started;
+  log.info(
+    { status: stats.status, pages: stats.pages, read: stats.recordsRead, published: stats.published, unchanged: stats.unchanged, failed: stats.failed, apiCalls: stats.apiCalls, retries: stats.retries, durationMs: stats.durationMs },
+    'entity extracted',
+  );
+  return stats;
+}
+
+/** A run of one tenant: every entity in turn; one entity's failure does not stop the others. */
+export async function runTenantExtraction(deps: TenantExtractionDeps, request: TenantRunRequest): Promise<TenantRunSummary> {
+  const { tenantId, runId } = request;
+  await deps.runs.start({ runId, tenantId, trigger: request.trigger });
+  const summary: TenantRunSummary = { runId, status: 'running', entities: {} };
+  for (const entity of request.entities ?? deps.adapter.entities) {
+    if (deps.signal?.aborted) break;
+    const stats = await extractEntity(deps, tenantId, runId, entity);
+    summary.entities[entity] = stats;
+    await deps.runs.entity(runId, entity, stats);
+    deps.onEntityDone?.(entity, stats);
+  }
+  const results = Object.values(summary.entities);
+  const failed = results.filter((s) => s.status === 'failed').length;
+  summary.status = deps.signal?.aborted ? 'abandoned' : failed === 0 ? 'succeeded' : failed === results.length ? 'failed' : 'partial';
+  const errors = results.flatMap((s) => (s.error === null ? [] : [s.error]));
+  await deps.runs.finish(runId, summary.status, errors.length === 0 ? null : errors.join('; ').slice(0, 2000));
+  return summary;
+}

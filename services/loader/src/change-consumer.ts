@@ -1,0 +1,138 @@
+import type { ConnectorCodec } from '@mlc/common/change-event-codec';
+import { ENTITY_NAMES } from '@mlc/common/entities';
+import type { Logger } from '@mlc/common/logger';
+import { changeTopic, DLQ_TOPIC } from '@mlc/common/topics';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { InboundEvent, PostingBatchProcessor } from './posting/posting-batch-processor.ts';
+
+export interface ChangeConsumerOptions {
+  kafka: Kafka;
+  producer: Producer;
+  codec: ConnectorCodec;
+  processor: PostingBatchProcessor;
+  logger: Logger;
+  groupId: string;
+  /** Test isolation: prepended to every topic name. */
+  topicPrefix?: string;
+  /** Broker-side linger: a fetch waits up to this long for `minBytes` before it returns a smaller batch. */
+  lingerMs: number;
+  minBytes?: number;
+  fromBeginning?: boolean;
+  onBatch?: (topic: string, partition: number, messages: number, lag: number) => void;
+}
+
+/** Header an operator (or the admin API's replay) sets to re-post a record whatever its content hash. */
+export const FORCE_HEADER = 'mlc-force';
+
+/**
+ * The consumer group over the five change topics. Offsets are resolved and committed only after the
+ * processor has a durable posting for every message before them (Zendesk confirmed, unchanged, or on the
+ * DLQ), so a crash at any point re-delivers rather than skips, and idempotent upserts make that harmless.
+ */
+export class ChangeConsumer {
+  readonly #options: ChangeConsumerOptions;
+  readonly #consumer: Consumer;
+  readonly #prefix: string;
+
+  constructor(options: ChangeConsumerOptions) {
+    this.#options = options;
+    this.#prefix = options.topicPrefix ?? '';
+    this.#consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: options.lingerMs,
+      minBytes: options.minBytes ?? 20_000,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+    });
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => options.processor.forget());
+  }
+
+  async start(): Promise<void> {
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({
+      topics: ENTITY_NAMES.map((entity) => `${this.#prefix}${changeTopic(entity)}`),
+      fromBeginning: this.#options.fromBeginning ?? true,
+    });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  /** kafkajs `stop` waits for the running batches: in-flight work is drained and committed first. */
+  async stop(): Promise<void> {
+    await this.#consumer.stop();
+    await this.#consumer.disconnect();
+  }
+
+  /** For control messages (replay): seek a partition of a change topic to an offset. */
+  seek(topic: string, partition: number, offset: string): void {
+    this.#consumer.seek({ topic, partition, offset });
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const inbound: InboundEvent[] = [];
+    const poison = [];
+    for (const message of batch.messages) {
+      if (message.value === null) continue; // a tombstone: compaction already removed the record
+      try {
+        const event = await this.#options.codec.decodeChangeEvent(message.value);
+        inbound.push({
+          event,
+          source: { topic: batch.topic.slice(this.#prefix.length), partition: batch.partition, offset: message.offset },
+          force: message.headers?.[FORCE_HEADER]?.toString() === 'true',
+        });
+      } catch (error) {
+        poison.push({ message, error });
+      }
+    }
+    if (poison.length > 0) {
+      await this.#options.producer.send({
+        topic: `${this.#prefix}${DLQ_TOPIC}`,
+        acks: -1,
+        messages: await Promise.all(
+          poison.map(async ({ message, error }) => ({
+            key: message.key,
+            value: await this.#options.codec.encodeDeadLetter({
+              originalKey: message.key?.toString() ?? null,
+              sourceTopic: batch.topic.slice(this.#prefix.length),
+              sourcePartition: batch.partition,
+              sourceOffset: message.offset,
+              tenantId: null,
+              entity: null,
+              naturalKey: null,
+              zendeskTarget: null,
+              reason: error instanceof Error ? error.message : String(error),
+              errorCode: 'MLC_SCHEMA_INVALID',
+              attempts: 1,
+              runId: null,
+              failedAt: new Date().toISOString(),
+              originalValue: message.value,
+            }),
+          })),
+        ),
+      });
+    }
+    const heartbeats = setInterval(() => void heartbeat().catch(() => {}), 3_000);
+    try {
+      if (inbound.length > 0) await this.#options.processor.process(inbound);
+    } finally {
+      clearInterval(heartbeats);
+    }
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    await this.#consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+    ]);
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
+    this.#options.onBatch?.(batch.topic, batch.partition, batch.messages.length, lag);
+    this.#options.logger.debug(
+      { topic: batch.topic, partition: batch.partition, messages: batch.messages.length, lag },
+      'batch committed',
+    );
+  }
+}

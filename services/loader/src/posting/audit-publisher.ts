@@ -1,0 +1,101 @@
+import type { AuditRecord } from '@mlc/common/audit-record';
+import type { ConnectorCodec } from '@mlc/common/change-event-codec';
+import type { DeadLetter } from '@mlc/common/dead-letter';
+import { AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, auditKey, changeEventKey, DLQ_TOPIC } from '@mlc/common/topics';
+import type { Message, Producer } from 'kafkajs';
+import type { Posting } from './posting.ts';
+import type { PostingSink } from './posting-batch-processor.ts';
+
+export function auditRecordOf(posting: Posting): AuditRecord {
+  return {
+    tenantId: posting.tenantId,
+    entity: posting.entity,
+    naturalKey: posting.naturalKey,
+    zendeskTarget: posting.zendeskTarget,
+    contentHash: posting.contentHash,
+    zendeskObjectType: posting.objectType,
+    zendeskId: posting.zendeskId,
+    status: posting.status,
+    attempts: posting.attempts,
+    lastError: posting.error === null ? null : JSON.stringify(posting.error),
+    lastErrorCode: posting.error?.error ?? null,
+    runId: posting.runId,
+    sourceTopic: posting.source.topic,
+    sourcePartition: posting.source.partition,
+    sourceOffset: posting.source.offset,
+    appliedAt: posting.status === 'applied' ? posting.postedAt : null,
+    updatedAt: posting.postedAt,
+  };
+}
+
+export function deadLetterOf(posting: Posting, originalValue: Buffer | null): DeadLetter {
+  const error = posting.error;
+  return {
+    originalKey: changeEventKey(posting.tenantId, posting.entity, posting.naturalKey),
+    sourceTopic: posting.source.topic,
+    sourcePartition: posting.source.partition,
+    sourceOffset: posting.source.offset,
+    tenantId: posting.tenantId,
+    entity: posting.entity,
+    naturalKey: posting.naturalKey,
+    zendeskTarget: posting.zendeskTarget,
+    // Zendesk's answer verbatim (status, error, description, details): what an operator needs to fix it.
+    reason: error === null ? posting.status : JSON.stringify(error),
+    errorCode: posting.status === 'failed' ? 'MLC_ZENDESK_ITEM_FAILED' : 'MLC_HTTP_RETRIES_EXHAUSTED',
+    attempts: posting.attempts,
+    runId: posting.runId,
+    failedAt: posting.postedAt,
+    originalValue,
+  };
+}
+
+/**
+ * Produces each posting's latest state to the compacted audit topic, every posting to the audit history
+ * topic, and failed / dead-lettered ones to the DLQ. One send per batch; kafkajs's idempotent producer is
+ * not relied on (DESIGN.md §2): a duplicate audit record is harmless, the key keeps the latest.
+ */
+export class AuditPublisher implements PostingSink {
+  readonly #producer: Producer;
+  readonly #codec: ConnectorCodec;
+  readonly #prefix: string;
+  readonly #originalValue: (posting: Posting) => Buffer | null;
+
+  constructor(
+    producer: Producer,
+    codec: ConnectorCodec,
+    prefix = '',
+    originalValue: (posting: Posting) => Buffer | null = () => null,
+  ) {
+    this.#producer = producer;
+    this.#codec = codec;
+    this.#prefix = prefix;
+    this.#originalValue = originalValue;
+  }
+
+  async record(postings: readonly Posting[]): Promise<void> {
+    if (postings.length === 0) return;
+    const audit: Message[] = [];
+    const history: Message[] = [];
+    const dlq: Message[] = [];
+    for (const posting of postings) {
+      const key = auditKey(posting.tenantId, posting.entity, posting.naturalKey, posting.zendeskTarget);
+      const record = auditRecordOf(posting);
+      audit.push({ key, value: await this.#codec.encodeAuditRecord(record, AUDIT_TOPIC) });
+      history.push({ key, value: await this.#codec.encodeAuditRecord(record, AUDIT_HISTORY_TOPIC) });
+      if (posting.status === 'failed' || posting.status === 'dead_lettered') {
+        dlq.push({
+          key,
+          value: await this.#codec.encodeDeadLetter(deadLetterOf(posting, this.#originalValue(posting))),
+        });
+      }
+    }
+    await this.#producer.sendBatch({
+      acks: -1,
+      topicMessages: [
+        { topic: `${this.#prefix}${AUDIT_TOPIC}`, messages: audit },
+        { topic: `${this.#prefix}${AUDIT_HISTORY_TOPIC}`, messages: history },
+        ...(dlq.length > 0 ? [{ topic: `${this.#prefix}${DLQ_TOPIC}`, messages: dlq }] : []),
+      ],
+    });
+  }
+}

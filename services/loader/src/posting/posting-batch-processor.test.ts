@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ChangeEvent } from '@mlc/common/entities';
+import { DEFAULT_MAPPING } from '../mapping/default-mapping.ts';
+import type { TargetRecord } from '../mapping/target-record.ts';
+import type { ZendeskTarget } from '../targets/zendesk-target.ts';
+import type { ItemOutcome } from '../zendesk/job-status.ts';
+import type { AppliedState, Posting } from './posting.ts';
+import { type InboundEvent, PostingBatchProcessor } from './posting-batch-processor.ts';
+
+function glEvent(key: string, hash: string, offset: number): InboundEvent {
+  const event: ChangeEvent<'gl-account'> = {
+    eventId: `e${offset}`,
+    tenantId: 'acme',
+    entity: 'gl-account',
+    naturalKey: key,
+    op: 'upsert',
+    sourceModifiedAt: null,
+    extractedAt: '2026-01-01T00:00:00Z',
+    runId: 'r1',
+    contentHash: hash,
+    payload: {
+      accountNumber: key,
+      description: key === 'BAD' ? 'rejected' : 'ok',
+      accountType: null,
+      division: null,
+      status: null,
+    },
+  };
+  return { event, source: { topic: 'cloudsuite.gl-account.v1', partition: 0, offset: String(offset) }, force: false };
+}
+
+class FakeTarget implements ZendeskTarget {
+  readonly name = 'custom_object_record:mlc_gl_account';
+  calls: number[] = [];
+  transientFailuresLeft: number;
+  constructor(transientFailures = 0) {
+    this.transientFailuresLeft = transientFailures;
+  }
+  async upsertBatch(records: readonly TargetRecord[]): Promise<ItemOutcome[]> {
+    this.calls.push(records.length);
+    return records.map((record): ItemOutcome => {
+      if (record.naturalKey === 'BAD') {
+        return {
+          ok: false,
+          permanent: true,
+          error: { status: 422, error: 'RecordInvalid', description: 'x', details: { f: 1 } },
+        };
+      }
+      if (record.naturalKey === 'FLAKY' && this.transientFailuresLeft-- > 0) {
+        return { ok: false, permanent: false, error: { status: 0, error: 'NoResult', description: '', details: null } };
+      }
+      return { ok: true, zendeskId: `z-${record.naturalKey}`, action: 'create' };
+    });
+  }
+}
+
+function processorWith(target: FakeTarget, stored = new Map<string, AppliedState>(), maxAttempts = 3) {
+  const recorded: Posting[] = [];
+  const processor = new PostingBatchProcessor({
+    tenants: { get: async (tenantId) => ({ tenantId, mapping: DEFAULT_MAPPING, target: () => target }) },
+    state: { load: async (keys) => new Map(keys.flatMap((key) => (stored.has(key) ? [[key, stored.get(key)!]] : []))) },
+    sink: { record: async (postings) => void recorded.push(...postings) },
+    batchSize: 100,
+    maxAttempts,
+    retryBaseMs: 1,
+  });
+  return { processor, recorded };
+}
+
+test('250 records of one target go out as bulk requests of at most 100', async () => {
+  const target = new FakeTarget();
+  const { processor } = processorWith(target);
+  const postings = await processor.process(Array.from({ length: 250 }, (_, i) => glEvent(`A${i}`, 'h', i)));
+  assert.deepEqual(
+    target.calls.toSorted((a, b) => b - a),
+    [100, 100, 50],
+  );
+  assert.equal(postings.filter((posting) => posting.status === 'applied').length, 250);
+});
+
+test('a record whose content hash was applied before makes no Zendesk call, unless forced', async () => {
+  const stored = new Map([
+    ['acme|gl-account|A1|custom_object_record:mlc_gl_account', { contentHash: 'h', zendeskId: 'z', body: null }],
+  ]);
+  const target = new FakeTarget();
+  const { processor } = processorWith(target, stored);
+  const [unchanged] = await processor.process([glEvent('A1', 'h', 1)]);
+  assert.equal(unchanged?.status, 'unchanged');
+  assert.equal(target.calls.length, 0);
+  const forced = { ...glEvent('A1', 'h', 2), force: true };
+  const [applied] = await processor.process([forced]);
+  assert.equal(applied?.status, 'applied');
+  assert.equal(target.calls.length, 1);
+});
+
+test('a second delivery of an applied event is unchanged without touching the state store', async () => {
+  const target = new FakeTarget();
+  const { processor } = processorWith(target);
+  await processor.process([glEvent('A1', 'h1', 1)]);
+  const [again] = await processor.process([glEvent('A1', 'h1', 1)]);
+  assert.equal(again?.status, 'unchanged');
+  assert.equal(target.calls.length, 1);
+});
+
+test('a rejected item fails with its details while the rest of the batch is applied', async () => {
+  const { processor, recorded } = processorWith(new FakeTarget());
+  await processor.process([glEvent('A1', 'h', 1), glEvent('BAD', 'h', 2), glEvent('A2', 'h', 3)]);
+  const bad = recorded.find((posting) => posting.naturalKey === 'BAD');
+  assert.equal(bad?.status, 'failed');
+  assert.deepEqual(bad?.error?.details, { f: 1 });
+  assert.equal(recorded.filter((posting) => posting.status === 'applied').length, 2);
+});
+
+test('transient item failures are retried only for the failed items, and dead-lettered when retries run out', async () => {
+  const target = new FakeTarget(1);
+  const { processor } = processorWith(target);
+  const postings = await processor.process([glEvent('A1', 'h', 1), glEvent('FLAKY', 'h', 2)]);
+  assert.deepEqual(target.calls, [2, 1]);
+  assert.equal(postings.find((posting) => posting.naturalKey === 'FLAKY')?.attempts, 2);
+  const stubborn = new FakeTarget(10);
+  const { processor: bounded } = processorWith(stubborn, new Map(), 3);
+  const [dead] = await bounded.process([glEvent('FLAKY', 'h', 1)]);
+  assert.equal(dead?.status, 'dead_lettered');
+  assert.equal(stubborn.calls.length, 3);
+});
+
+test('two versions of one record in a batch post only the latest', async () => {
+  const target = new FakeTarget();
+  const { processor } = processorWith(target);
+  const postings = await processor.process([glEvent('A1', 'old', 1), glEvent('A1', 'new', 2)]);
+  assert.equal(postings.length, 1);
+  assert.equal(postings[0]?.contentHash, 'new');
+  assert.equal(postings[0]?.source.offset, '2');
+});

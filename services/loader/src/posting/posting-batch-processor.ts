@@ -1,0 +1,281 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChangeEvent } from '@mlc/common/entities';
+import type { LoaderMapping } from '../mapping/default-mapping.ts';
+import { mapChangeEvent } from '../mapping/record-mapper.ts';
+import type { TargetRecord } from '../mapping/target-record.ts';
+import type { ZendeskTarget } from '../targets/zendesk-target.ts';
+import type { ItemOutcome } from '../zendesk/job-status.ts';
+import { type ZendeskErrorInfo, ZendeskRequestError } from '../zendesk/zendesk-error.ts';
+import { fieldDiff } from './field-diff.ts';
+import { type AppliedState, type Posting, postingStateKey, type SourcePosition } from './posting.ts';
+
+export interface InboundEvent {
+  event: ChangeEvent;
+  source: SourcePosition;
+  /** Re-post even when the content hash equals the last applied one (replay with force). */
+  force: boolean;
+}
+
+/** One tenant's Zendesk as the processor sees it: its mapping and a target per target name. */
+export interface TenantZendesk {
+  tenantId: string;
+  mapping: LoaderMapping;
+  target(record: TargetRecord): ZendeskTarget;
+}
+
+export interface TenantDirectory {
+  get(tenantId: string): Promise<TenantZendesk>;
+}
+
+export interface PostingStateStore {
+  load(keys: readonly string[]): Promise<Map<string, AppliedState>>;
+}
+
+/** Where postings go once decided: audit topic, posting_history, DLQ. Must be durable when it resolves. */
+export interface PostingSink {
+  record(postings: readonly Posting[]): Promise<void>;
+}
+
+export interface PostingBatchProcessorOptions {
+  tenants: TenantDirectory;
+  state: PostingStateStore;
+  sink: PostingSink;
+  batchSize: number;
+  maxAttempts: number;
+  retryBaseMs?: number;
+  /** Bulk requests of one tenant in flight at once (Zendesk also limits concurrently queued jobs). */
+  concurrency?: number;
+  onBatchWritten?: (tenantId: string, target: string, records: number) => void;
+  onRetry?: (tenantId: string, target: string, attempt: number) => void;
+}
+
+interface Pending {
+  record: TargetRecord;
+  inbound: InboundEvent;
+  key: string;
+  previous: AppliedState | undefined;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+function errorInfo(error: unknown): ZendeskErrorInfo {
+  if (error instanceof ZendeskRequestError) return error.zendesk;
+  return {
+    status: 0,
+    error: error instanceof Error ? error.name : 'Error',
+    description: String((error as Error)?.message ?? error),
+    details: null,
+  };
+}
+
+/**
+ * Turns a batch of change events (one partition's worth, any tenants) into Zendesk writes and postings.
+ * Resolves only when every record of the batch has a durable posting: applied (Zendesk confirmed),
+ * unchanged, failed or dead-lettered. The caller commits offsets after that, never before.
+ */
+export class PostingBatchProcessor {
+  readonly #options: Required<Omit<PostingBatchProcessorOptions, 'onBatchWritten' | 'onRetry'>> &
+    Pick<PostingBatchProcessorOptions, 'onBatchWritten' | 'onRetry'>;
+  /** Last applied state seen by this process, ahead of (and consistent with) the durable store. */
+  readonly #applied = new Map<string, AppliedState>();
+
+  constructor(options: PostingBatchProcessorOptions) {
+    this.#options = { retryBaseMs: 200, concurrency: 4, ...options };
+  }
+
+  /** Forget cached state, e.g. when a partition is revoked and another consumer may now write it. */
+  forget(): void {
+    this.#applied.clear();
+  }
+
+  async process(batch: readonly InboundEvent[]): Promise<Posting[]> {
+    const latest = new Map<string, Pending>();
+    const byTenant = new Map<string, TenantZendesk>();
+    for (const inbound of batch) {
+      const { event } = inbound;
+      let tenant = byTenant.get(event.tenantId);
+      if (tenant === undefined) {
+        tenant = await this.#options.tenants.get(event.tenantId);
+        byTenant.set(event.tenantId, tenant);
+      }
+      for (const record of mapChangeEvent(event, tenant.mapping)) {
+        const key = postingStateKey(record.tenantId, record.entity, record.naturalKey, record.zendeskTarget);
+        // A compacted topic keeps the latest version only; within a batch we do the same.
+        latest.delete(key);
+        latest.set(key, { record, inbound, key, previous: undefined });
+      }
+    }
+    const pending = [...latest.values()];
+    const missing = pending.map((item) => item.key).filter((key) => !this.#applied.has(key));
+    const stored = missing.length > 0 ? await this.#options.state.load(missing) : new Map<string, AppliedState>();
+    const postings: Posting[] = [];
+    const toWrite: Pending[] = [];
+    for (const item of pending) {
+      item.previous = this.#applied.get(item.key) ?? stored.get(item.key);
+      if (!item.inbound.force && item.previous?.contentHash === item.inbound.event.contentHash) {
+        postings.push(this.#posting(item, 'unchanged', item.previous.zendeskId, 0, null));
+      } else {
+        toWrite.push(item);
+      }
+    }
+    // Organizations first: supplier contacts need their organization's Zendesk id.
+    const [organizations, rest] = [
+      toWrite.filter((item) => item.record.objectType === 'organization'),
+      toWrite.filter((item) => item.record.objectType !== 'organization'),
+    ];
+    postings.push(...(await this.#write(organizations, byTenant)));
+    const organizationIds = new Map<string, string | null>();
+    for (const posting of postings) {
+      if (posting.objectType === 'organization' && (posting.status === 'applied' || posting.status === 'unchanged')) {
+        organizationIds.set(posting.externalId, posting.zendeskId);
+      }
+    }
+    const ready: Pending[] = [];
+    for (const item of rest) {
+      const organizationExternalId = item.record.organizationExternalId;
+      if (organizationExternalId === undefined) {
+        ready.push(item);
+        continue;
+      }
+      const organizationId =
+        organizationIds.get(organizationExternalId) ?? (await this.#knownOrganizationId(item, organizationExternalId));
+      if (organizationId) {
+        item.record = {
+          ...item.record,
+          body: { ...item.record.body, organization_id: Number(organizationId) || organizationId },
+        };
+        ready.push(item);
+      } else {
+        postings.push(
+          this.#posting(item, 'dead_lettered', null, 0, {
+            status: 0,
+            error: 'OrganizationNotWritten',
+            description: `organization ${organizationExternalId} has no Zendesk id`,
+            details: null,
+          }),
+        );
+      }
+    }
+    postings.push(...(await this.#write(ready, byTenant)));
+    await this.#options.sink.record(postings);
+    for (const posting of postings) {
+      if (posting.status === 'applied') {
+        this.#applied.set(
+          postingStateKey(posting.tenantId, posting.entity, posting.naturalKey, posting.zendeskTarget),
+          {
+            contentHash: posting.contentHash,
+            zendeskId: posting.zendeskId,
+            body: posting.body,
+          },
+        );
+      }
+    }
+    return postings;
+  }
+
+  async #knownOrganizationId(item: Pending, organizationExternalId: string): Promise<string | null> {
+    const key = postingStateKey(item.record.tenantId, 'supplier', item.record.naturalKey, 'organization');
+    const known = this.#applied.get(key) ?? (await this.#options.state.load([key])).get(key);
+    return known?.zendeskId && organizationExternalId ? known.zendeskId : null;
+  }
+
+  async #write(items: readonly Pending[], tenants: Map<string, TenantZendesk>): Promise<Posting[]> {
+    const groups = new Map<string, { target: ZendeskTarget; tenantId: string; items: Pending[] }>();
+    for (const item of items) {
+      const groupKey = `${item.record.tenantId}|${item.record.target}`;
+      let group = groups.get(groupKey);
+      if (group === undefined) {
+        const tenant = tenants.get(item.record.tenantId)!;
+        group = { target: tenant.target(item.record), tenantId: item.record.tenantId, items: [] };
+        groups.set(groupKey, group);
+      }
+      group.items.push(item);
+    }
+    const chunks = [...groups.values()].flatMap((group) =>
+      chunk(group.items, this.#options.batchSize).map((items) => ({ ...group, items })),
+    );
+    const postings: Posting[] = [];
+    await inParallel(chunks, this.#options.concurrency, async (work) => {
+      postings.push(...(await this.#writeChunk(work.tenantId, work.target, work.items)));
+    });
+    return postings;
+  }
+
+  /** Bounded retries of what failed transiently; permanent failures and successes are final at once. */
+  async #writeChunk(tenantId: string, target: ZendeskTarget, items: readonly Pending[]): Promise<Posting[]> {
+    const postings: Posting[] = [];
+    let remaining = [...items];
+    for (let attempt = 1; remaining.length > 0; attempt++) {
+      let outcomes: ItemOutcome[];
+      try {
+        outcomes = await target.upsertBatch(remaining.map((item) => item.record));
+        this.#options.onBatchWritten?.(tenantId, target.name, remaining.length);
+      } catch (error) {
+        const permanent = error instanceof ZendeskRequestError && error.permanent;
+        outcomes = remaining.map(() => ({ ok: false, permanent, error: errorInfo(error) }));
+      }
+      const retry: Pending[] = [];
+      remaining.forEach((item, index) => {
+        const outcome = outcomes[index] ?? { ok: false, permanent: false, error: errorInfo(new Error('no outcome')) };
+        if (outcome.ok) {
+          postings.push(
+            this.#posting(item, 'applied', outcome.zendeskId || item.previous?.zendeskId || null, attempt, null),
+          );
+        } else if (outcome.permanent) {
+          postings.push(this.#posting(item, 'failed', item.previous?.zendeskId ?? null, attempt, outcome.error));
+        } else if (attempt >= this.#options.maxAttempts) {
+          postings.push(this.#posting(item, 'dead_lettered', item.previous?.zendeskId ?? null, attempt, outcome.error));
+        } else {
+          retry.push(item);
+        }
+      });
+      remaining = retry;
+      if (remaining.length > 0) {
+        this.#options.onRetry?.(tenantId, target.name, attempt);
+        await sleep(Math.random() * this.#options.retryBaseMs * 2 ** Math.min(attempt - 1, 6));
+      }
+    }
+    return postings;
+  }
+
+  #posting(
+    item: Pending,
+    status: Posting['status'],
+    zendeskId: string | null,
+    attempts: number,
+    error: ZendeskErrorInfo | null,
+  ): Posting {
+    const { record, inbound } = item;
+    return {
+      tenantId: record.tenantId,
+      entity: record.entity,
+      naturalKey: record.naturalKey,
+      zendeskTarget: record.zendeskTarget,
+      objectType: record.objectType,
+      externalId: record.externalId,
+      zendeskId,
+      status,
+      contentHash: inbound.event.contentHash,
+      attempts,
+      error,
+      eventId: inbound.event.eventId,
+      runId: inbound.event.runId,
+      source: inbound.source,
+      diff: status === 'applied' ? fieldDiff(item.previous?.body ?? null, record.body) : null,
+      body: status === 'applied' ? record.body : (item.previous?.body ?? null),
+      postedAt: new Date().toISOString(),
+    };
+  }
+}

@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Dispatcher, request } from 'undici';
+import type { ZendeskAuthorizer } from './zendesk-auth.ts';
+import { parseZendeskError, transportError, ZendeskRequestError } from './zendesk-error.ts';
+
+/** The tenant's share of its Zendesk account's rate limit; every call we make goes through it. */
+export interface RequestBudget {
+  acquire(): Promise<void>;
+  pause(ms: number): void;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ZendeskRequest {
+  method: HttpMethod;
+  /** Path below the base URL, e.g. `/api/v2/users/create_or_update_many`. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Metric label, e.g. `users/create_or_update_many`. */
+  endpoint: string;
+  /**
+   * Whether the call may be repeated after an ambiguous failure (timeout, 502, 504) where Zendesk may
+   * already have acted. Creates are not; 429 and 503 (never processed) are retried either way.
+   */
+  idempotent: boolean;
+}
+
+export interface ZendeskResponseObservation {
+  endpoint: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface ZendeskClientOptions {
+  baseUrl: string;
+  authorizer: ZendeskAuthorizer;
+  budget: RequestBudget;
+  dispatcher?: Dispatcher;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  /** Base of exponential backoff with full jitter for 5xx and transport failures. */
+  backoffBaseMs?: number;
+  /**
+   * When `X-Rate-Limit-Remaining` drops below this share of `X-Rate-Limit`, other clients are using the
+   * account: we pause until the window resets rather than push it into 429s.
+   */
+  reserveFraction?: number;
+  onResponse?: (observation: ZendeskResponseObservation) => void;
+  onRetry?: (endpoint: string, reason: string, attempt: number) => void;
+}
+
+const ALWAYS_RETRIED = new Set([429, 503]);
+const RETRIED_WHEN_IDEMPOTENT = new Set([500, 502, 504, 408]);
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function retryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const raw = headerValue(headers, 'retry-after');
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+async function readBody(body: Dispatcher.ResponseData['body']): Promise<unknown> {
+  const raw = await body.text();
+  if (raw === '') return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * One tenant's Zendesk API: auth header, rate budget, Retry-After, bounded retries and error mapping in
+ * one place, so targets only say what to send. Every attempt (retries included) takes a budget slot.
+ */
+export class ZendeskClient {
+  readonly #options: Required<Omit<ZendeskClientOptions, 'dispatcher' | 'onResponse' | 'onRetry'>> &
+    Pick<ZendeskClientOptions, 'dispatcher' | 'onResponse' | 'onRetry'>;
+
+  constructor(options: ZendeskClientOptions) {
+    this.#options = {
+      maxAttempts: 6,
+      timeoutMs: 30_000,
+      backoffBaseMs: 250,
+      reserveFraction: 0.1,
+      ...options,
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    };
+  }
+
+  get baseUrl(): string {
+    return this.#options.baseUrl;
+  }
+
+  async send<T>(call: ZendeskRequest): Promise<T> {
+    const { maxAttempts, budget } = this.#options;
+    let authRetried = false;
+    for (let attempt = 1; ; attempt++) {
+      await budget.acquire();
+      const started = performance.now();
+      let status: number;
+      let headers: Record<string, string | string[] | undefined>;
+      let body: unknown;
+      try {
+        const response = await request(this.#url(call), {
+          method: call.method,
+          headers: {
+            authorization: await this.#options.authorizer.authorization(),
+            accept: 'application/json',
+            ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          headersTimeout: this.#options.timeoutMs,
+          bodyTimeout: this.#options.timeoutMs,
+          ...(this.#options.dispatcher ? { dispatcher: this.#options.dispatcher } : {}),
+        });
+        status = response.statusCode;
+        headers = response.headers;
+        body = await readBody(response.body);
+      } catch (error) {
+        this.#options.onResponse?.({ endpoint: call.endpoint, status: 0, durationMs: performance.now() - started });
+        if (!call.idempotent || attempt >= maxAttempts) throw transportError(call.endpoint, error);
+        this.#options.onRetry?.(call.endpoint, 'transport', attempt);
+        await sleep(this.#backoff(attempt));
+        continue;
+      }
+      this.#options.onResponse?.({ endpoint: call.endpoint, status, durationMs: performance.now() - started });
+      this.#observeRateLimit(headers);
+      if (status >= 200 && status < 300) return body as T;
+      const error = new ZendeskRequestError(call.endpoint, parseZendeskError(status, body));
+      if (status === 401 && !authRetried) {
+        authRetried = true;
+        this.#options.authorizer.invalidate();
+        this.#options.onRetry?.(call.endpoint, 'auth', attempt);
+        continue;
+      }
+      const retriable = ALWAYS_RETRIED.has(status) || (call.idempotent && RETRIED_WHEN_IDEMPOTENT.has(status));
+      if (!retriable || attempt >= maxAttempts) throw error;
+      this.#options.onRetry?.(call.endpoint, String(status), attempt);
+      if (status === 429) {
+        // The whole tenant waits, not only this call: every other request would be refused too.
+        budget.pause(retryAfterMs(headers) ?? this.#backoff(attempt));
+      } else {
+        await sleep(retryAfterMs(headers) ?? this.#backoff(attempt));
+      }
+    }
+  }
+
+  #url(call: ZendeskRequest): string {
+    const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
+    return `${this.#options.baseUrl}${call.path}${query}`;
+  }
+
+  #backoff(attempt: number): number {
+    return Math.random() * this.#options.backoffBaseMs * 2 ** Math.min(attempt - 1, 6);
+  }
+
+  #observeRateLimit(headers: Record<string, string | string[] | undefined>): void {
+    const remaining = Number(
+      headerValue(headers, 'x-rate-limit-remaining') ?? headerValue(headers, 'ratelimit-remaining'),
+    );
+    const limit = Number(headerValue(headers, 'x-rate-limit') ?? headerValue(headers, 'ratelimit-limit'));
+    if (!Number.isFinite(remaining) || !Number.isFinite(limit) || limit <= 0) return;
+    if (remaining > limit * this.#options.reserveFraction) return;
+    const resetSeconds = Number(headerValue(headers, 'ratelimit-reset'));
+    this.#options.budget.pause(Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 1000);
+  }
+}
