@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exportMiQuery, keyCursorCondition, splitRepl } from './exportmi-select.ts';
+import { exportMiQuery, queryLiteral, splitRepl } from './exportmi-select.ts';
 
 test('REPL rows are split by the separator into the requested columns, trimmed', () => {
   const { rows, malformed } = splitRepl([{ REPL: 'S1 | INV-1|100.50' }], ['EPSUNO', 'EPSINO', 'EPCUAM']);
@@ -15,15 +15,8 @@ test('a REPL with a separator inside a value is reported as malformed, not misal
   assert.match(malformed[0]?.reason ?? '', /4 values for 3 columns/);
 });
 
-test('the key cursor selects rows strictly after the last key in index order', () => {
-  const condition = keyCursorCondition(
-    [
-      { name: 'EPDIVI', numeric: false },
-      { name: 'EPJRNO', numeric: true },
-    ],
-    ["A'B", '42'],
-  );
-  assert.equal(condition, "((EPDIVI > 'A''B') or (EPDIVI = 'A''B' and EPJRNO > 42))");
+test('a key cursor literal is quoted with embedded quotes doubled', () => {
+  assert.equal(queryLiteral("A'B"), "'A''B'");
 });
 
 test('the QERY lists columns, table and conditions', () => {

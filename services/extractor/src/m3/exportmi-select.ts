@@ -1,10 +1,9 @@
-import { MlcError } from '@mlc/common/errors';
 import type { MiRecord } from './mi-response.ts';
 
 /**
  * EXPORTMI/Select: a QERY over one table of the session company, rows returned as one `REPL` string per
  * record with the columns joined by `SEPC`. There is no native paging, so the caller pages with a key
- * cursor in the where clause and `maxrecs`.
+ * cursor in the where clause (`KEY > 'last'`, AND-joined conditions only) and `maxrecs`.
  */
 export const EXPORTMI_SEPARATOR = '|';
 
@@ -19,22 +18,9 @@ export function exportMiQuery(query: ExportMiQuery): string {
   return `${query.columns.join(', ')} from ${query.table}${where}`;
 }
 
-function literal(value: string, numeric: boolean): string {
-  if (numeric) {
-    if (!/^-?\d+$/.test(value)) throw new MlcError('MLC_VALIDATION', `"${value}" is not a numeric key value`);
-    return value;
-  }
+/** A quoted QERY literal: M3 compares alpha fields as text and numeric-looking keys as numbers. */
+export function queryLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** `(k1 > a) or (k1 = a and k2 > b) or …`: rows strictly after `after` in key order. */
-export function keyCursorCondition(keys: readonly { name: string; numeric: boolean }[], after: readonly string[]): string {
-  const alternatives: string[] = [];
-  keys.forEach((key, index) => {
-    const equal = keys.slice(0, index).map((k, i) => `${k.name} = ${literal(after[i] ?? '', k.numeric)}`);
-    alternatives.push(`(${[...equal, `${key.name} > ${literal(after[index] ?? '', key.numeric)}`].join(' and ')})`);
-  });
-  return `(${alternatives.join(' or ')})`;
 }
 
 export interface SplitRows {

@@ -19,19 +19,8 @@ interface M3SourceBase<E extends EntityName> {
   entity: E;
   /** Overrides the extractor's poll overlap for this entity (re-reads are deduplicated by content hash). */
   overlapMs?: number;
-  /** Field holding the record's change date (yyyyMMdd) for sourceModifiedAt, if the source returns one. */
+  /** Field holding the record's change date (yyyyMMdd) for sourceModifiedAt. */
   modifiedDateField?: string;
-}
-
-/** A list transaction with a change-timestamp input (LMTS) and a start key for key-cursor paging. */
-export interface MiListSource<E extends EntityName> extends M3SourceBase<E> {
-  kind: 'mi-list';
-  program: string;
-  transaction: string;
-  deltaInput: string;
-  deltaOutput: string;
-  keyField: string;
-  fixedInputs: Record<string, string>;
   normalize: (record: MiRecord) => EntityPayloads[E];
   /** A second transaction called per record for its lines (PO lines), merged into the payload. */
   lines?: {
@@ -42,17 +31,39 @@ export interface MiListSource<E extends EntityName> extends M3SourceBase<E> {
   };
 }
 
-/** An EXPORTMI/Select over one table: rows come as one REPL string split by SEPC; paged by key cursor. */
+/**
+ * A list transaction in key order. With `deltaInput` M3 filters by change stamp (records changed strictly
+ * after it); without it the whole (small) list is read and filtered here. With `startKeyInput` the list
+ * pages by key cursor; without it one call of `maxrecs` records is the whole list.
+ */
+export interface MiListSource<E extends EntityName> extends M3SourceBase<E> {
+  kind: 'mi-list';
+  program: string;
+  transaction: string;
+  deltaInput?: string;
+  deltaOutput: string;
+  keyField: string;
+  startKeyInput?: string;
+  /** maxrecs of a list that cannot page (a bounded master list such as the chart of accounts). */
+  maxrecs?: number;
+  fixedInputs: Record<string, string>;
+}
+
+/**
+ * An EXPORTMI/Select over one table: rows come as one REPL string split by SEPC, ordered by the key
+ * column, filtered by change stamp, paged by key cursor (`key > last`) and maxrecs. Column names carry
+ * the table prefix; rows are handed to `normalize` without it, so MI and table sources share normalizers.
+ */
 export interface ExportMiSource<E extends EntityName> extends M3SourceBase<E> {
   kind: 'exportmi';
   table: string;
+  columnPrefix: string;
+  /** Columns without the prefix. */
   columns: readonly string[];
   deltaColumn: string;
-  /** The table's primary key columns in index order (numeric ones compared unquoted); the cursor is the last row's key. */
-  keyColumns: readonly { name: string; numeric: boolean }[];
-  /** Extra, fixed where conditions (e.g. only invoice transactions). */
-  filter?: string;
-  normalize: (row: MiRecord) => EntityPayloads[E];
+  keyColumn: string;
+  /** Extra fixed conditions, columns without prefix (e.g. only invoice transactions). */
+  conditions?: readonly string[];
 }
 
 export type M3EntitySource<E extends EntityName = EntityName> = MiListSource<E> | ExportMiSource<E>;
@@ -69,7 +80,8 @@ function supplier(r: MiRecord): SupplierPayload {
     email: miText(r.EMAL, 'EMAL'),
     phone: miText(r.PHNO, 'PHNO'),
     taxId: miText(r.VRNO, 'VRNO'),
-    contacts: [],
+    // MI carries the supplier's main contact as "our reference" (YREF); the company email and phone are its own.
+    contacts: miText(r.YREF, 'YREF') === null ? [] : [{ name: miRequiredText(r.YREF, 'YREF'), email: null, phone: null }],
   };
 }
 
@@ -96,21 +108,19 @@ function purchaseOrderHead(r: MiRecord): PurchaseOrderPayload {
     deliveryDate: miDate(r.DWDT, 'DWDT'),
     status: miText(r.PUSL, 'PUSL'),
     currency: miText(r.CUCD, 'CUCD'),
-    totalAmount: miDecimal(r.TOAM ?? r.COAM, 'TOAM'),
+    totalAmount: miDecimal(r.TOAM, 'TOAM'),
     lines: [],
   };
 }
 
 function purchaseOrderLine(r: MiRecord): PurchaseOrderLine {
-  const quantity = miDecimal(r.ORQA, 'ORQA');
-  const unitPrice = miDecimal(r.PUPR, 'PUPR');
   return {
     lineNumber: miRequiredText(r.PNLI, 'PNLI'),
     itemNumber: miText(r.ITNO, 'ITNO'),
-    description: miText(r.PITD ?? r.PITT, 'PITD'),
-    quantity,
+    description: miText(r.PITD, 'PITD'),
+    quantity: miDecimal(r.ORQA, 'ORQA'),
     receivedQuantity: miDecimal(r.RVQA, 'RVQA'),
-    unitPrice,
+    unitPrice: miDecimal(r.PUPR, 'PUPR'),
     amount: miDecimal(r.LNAM, 'LNAM'),
   };
 }
@@ -119,32 +129,29 @@ function glAccount(r: MiRecord): GlAccountPayload {
   return {
     accountNumber: miRequiredText(r.AITM, 'AITM'),
     description: miText(r.TX40, 'TX40'),
-    accountType: miText(r.AT01 ?? r.ACTY, 'AT01'),
+    accountType: miText(r.ACTY, 'ACTY'),
     division: miText(r.DIVI, 'DIVI'),
     status: miText(r.STAT, 'STAT'),
   };
 }
 
-/** Posted supplier invoices from the supplier ledger (FPLEDG), one row per invoice (transaction code 40). */
+/** A posted supplier invoice (FPLEDG row, transaction code 40); RECO 9 means settled by a payment. */
 function invoice(r: MiRecord): InvoicePayload {
-  const amount = miDecimal(r.EPCUAM, 'EPCUAM');
-  const paid = miDecimal(r.EPPYAM, 'EPPYAM');
-  const openAmount = sumDecimals([amount, paid.startsWith('-') ? paid.slice(1) : `-${paid}`]);
-  const paymentStatus: InvoicePayload['paymentStatus'] =
-    openAmount === '0' ? 'paid' : paid === '0' ? 'open' : 'partially_paid';
+  const amount = miDecimal(r.CUAM, 'EPCUAM');
+  const settled = r.RECO?.trim() === '9';
   return {
-    invoiceNumber: miRequiredText(r.EPSINO, 'EPSINO'),
-    supplierNumber: miRequiredText(r.EPSUNO, 'EPSUNO'),
-    division: miText(r.EPDIVI, 'EPDIVI'),
-    invoiceYear: miText(r.EPINYR, 'EPINYR'),
-    invoiceDate: miDate(r.EPIVDT, 'EPIVDT'),
-    dueDate: miDate(r.EPDUDT, 'EPDUDT'),
-    currency: miText(r.EPCUCD, 'EPCUCD'),
+    invoiceNumber: miRequiredText(r.SINO, 'EPSINO'),
+    supplierNumber: miRequiredText(r.SUNO, 'EPSUNO'),
+    division: miText(r.DIVI, 'EPDIVI'),
+    invoiceYear: miText(r.YEA4, 'EPYEA4'),
+    invoiceDate: miDate(r.IVDT, 'EPIVDT'),
+    dueDate: miDate(r.DUDT, 'EPDUDT'),
+    currency: miText(r.CUCD, 'EPCUCD'),
     amount,
-    openAmount,
-    paymentStatus,
-    lastPaymentDate: miDate(r.EPPYDT, 'EPPYDT'),
-    poNumber: miText(r.EPPUNO, 'EPPUNO'),
+    openAmount: settled ? '0' : amount,
+    paymentStatus: settled ? 'paid' : 'open',
+    lastPaymentDate: settled ? miDate(r.REDE, 'EPREDE') : null,
+    poNumber: miText(r.PUNO, 'EPPUNO'),
   };
 }
 
@@ -157,6 +164,7 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     deltaInput: 'LMTS',
     deltaOutput: 'LMTS',
     keyField: 'SUNO',
+    startKeyInput: 'FRSU',
     fixedInputs: {},
     modifiedDateField: 'LMDT',
     normalize: supplier,
@@ -169,62 +177,58 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     deltaInput: 'LMTS',
     deltaOutput: 'LMTS',
     keyField: 'CUNO',
+    startKeyInput: 'CUNO',
     fixedInputs: {},
     modifiedDateField: 'LMDT',
     normalize: customer,
   },
+  // PPSSPPMI/LstSupHead filters by LMTS but has no start key, so a large delta cannot be paged through
+  // it: PO heads come from their table (MPHEAD) by key cursor, lines from PPS200MI/LstLine.
   'purchase-order': {
-    kind: 'mi-list',
+    kind: 'exportmi',
     entity: 'purchase-order',
-    program: 'PPSSPPMI',
-    transaction: 'LstSupHead',
-    deltaInput: 'LMTS',
-    deltaOutput: 'LMTS',
-    keyField: 'PUNO',
-    fixedInputs: {},
+    table: 'MPHEAD',
+    columnPrefix: 'IA',
+    columns: ['DIVI', 'PUNO', 'SUNO', 'PUDT', 'DWDT', 'PUSL', 'PUST', 'CUCD', 'LMDT', 'LMTS'],
+    deltaColumn: 'LMTS',
+    keyColumn: 'PUNO',
     modifiedDateField: 'LMDT',
     normalize: purchaseOrderHead,
     lines: {
       program: 'PPS200MI',
       transaction: 'LstLine',
-      inputs: (head) => ({ PUNO: head.PUNO?.trim() ?? '' }),
+      inputs: (head) => ({ PUNO: head.PUNO ?? '' }),
       merge: (head, lines) => {
         const normalized = lines.map(purchaseOrderLine);
-        const totalAmount = head.totalAmount !== '0' || normalized.length === 0 ? head.totalAmount : sumDecimals(normalized.map((l) => l.amount));
+        const totalAmount = head.totalAmount !== '0' ? head.totalAmount : sumDecimals(normalized.map((l) => l.amount));
         return { ...head, totalAmount, lines: normalized };
       },
     },
   },
+  // The chart of accounts is a bounded master list without change-stamp input or start key.
   'gl-account': {
     kind: 'mi-list',
     entity: 'gl-account',
     program: 'CRS630MI',
     transaction: 'LstAccountID',
-    deltaInput: 'LMTS',
     deltaOutput: 'LMTS',
     keyField: 'AITM',
+    maxrecs: 10_000,
     fixedInputs: { AITP: '1' },
     modifiedDateField: 'LMDT',
     normalize: glAccount,
   },
+  // Posted AP invoices have no list-by-date transaction: the supplier ledger table, invoice rows only.
   invoice: {
     kind: 'exportmi',
     entity: 'invoice',
     table: 'FPLEDG',
-    columns: [
-      'EPCONO', 'EPDIVI', 'EPYEA4', 'EPJRNO', 'EPJSNO', 'EPSUNO', 'EPSINO', 'EPINYR', 'EPIVDT', 'EPDUDT',
-      'EPCUCD', 'EPCUAM', 'EPPYAM', 'EPPYDT', 'EPPUNO', 'EPTRCD', 'EPLMDT', 'EPLMTS',
-    ],
-    deltaColumn: 'EPLMTS',
-    keyColumns: [
-      { name: 'EPDIVI', numeric: false },
-      { name: 'EPYEA4', numeric: true },
-      { name: 'EPJRNO', numeric: true },
-      { name: 'EPJSNO', numeric: true },
-    ],
-    filter: 'EPTRCD = 40',
-    modifiedDateField: 'EPLMDT',
+    columnPrefix: 'EP',
+    columns: ['DIVI', 'YEA4', 'SUNO', 'SINO', 'IVDT', 'DUDT', 'CUCD', 'CUAM', 'RECO', 'REDE', 'PUNO', 'LMDT', 'LMTS'],
+    deltaColumn: 'LMTS',
+    keyColumn: 'SINO',
+    conditions: ['TRCD = 40'],
+    modifiedDateField: 'LMDT',
     normalize: invoice,
   },
 };
-

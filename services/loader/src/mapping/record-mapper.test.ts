@@ -44,7 +44,10 @@ test('a supplier becomes an organization with organization_fields and one user p
   assert.equal(organization?.target, 'organization');
   assert.equal(organization?.externalId, 'mlc:acme:supplier:S1');
   assert.equal(organization?.body.name, 'Nordic Parts');
-  assert.deepEqual((organization?.body.organization_fields as Record<string, unknown>).mlc_payment_terms, '30D');
+  assert.deepEqual(
+    (organization?.body.organization_fields as Record<string, unknown> | undefined)?.mlc_payment_terms,
+    '30D',
+  );
   assert.equal(contacts.length, 2);
   assert.ok(contacts.every((contact) => contact.target === 'user'));
   assert.ok(contacts.every((contact) => contact.organizationExternalId === 'mlc:acme:supplier:S1'));
