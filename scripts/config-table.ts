@@ -69,7 +69,9 @@ export function updateReadmeConfigTable(readmePath: string = README_PATH): boole
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   if (process.argv.includes('--write')) {
     const changed = updateReadmeConfigTable();
-    process.stdout.write(changed ? 'README.md configuration table updated\n' : 'README.md configuration table is current\n');
+    process.stdout.write(
+      changed ? 'README.md configuration table updated\n' : 'README.md configuration table is current\n',
+    );
   } else {
     process.stdout.write(renderConfigTable());
   }

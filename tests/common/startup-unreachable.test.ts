@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { createDbPool, waitForDatabase } from '../../packages/common/src/db-pool.ts';
 import { isMlcError } from '../../packages/common/src/errors.ts';
@@ -9,6 +10,16 @@ import { registerConnectorSchemas } from '../../packages/common/src/schema-regis
 // Port 1 on loopback refuses connections: the fastest honest "nothing listens here".
 const DEAD_BROKER = '127.0.0.1:1';
 const logger = createLogger({ name: 'startup-unreachable-test', level: 'silent' });
+
+/** A loopback port that was free a moment ago (fetch refuses to even try port 1). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
 
 async function elapsedMs(run: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const started = Date.now();
@@ -41,10 +52,11 @@ test('an unreachable broker fails start with MLC_KAFKA_UNREACHABLE naming the br
 });
 
 test('an unreachable registry fails start with MLC_REGISTRY_UNREACHABLE after bounded retries', async () => {
-  const url = `http://${DEAD_BROKER}/apis/ccompat/v7`;
+  const port = await closedPort();
+  const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
   const { ms, error } = await elapsedMs(() => registerConnectorSchemas({ url, timeoutMs: 1500, logger }));
   assert.ok(isMlcError(error, 'MLC_REGISTRY_UNREACHABLE'), `unexpected ${String(error)}`);
-  assert.match(error.message, /Schema registry at http:\/\/127\.0\.0\.1:1\/apis\/ccompat\/v7 did not answer within 1500 ms/);
+  assert.ok(error.message.startsWith(`Schema registry at ${url} did not answer within 1500 ms`), error.message);
   assert.match(error.message, /ECONNREFUSED/);
   assert.ok((error.details as { attempts: number }).attempts > 1, 'expected retries');
   assert.ok(ms >= 1000 && ms < 4000, `took ${ms} ms`);

@@ -31,6 +31,10 @@ export const ERROR_CATALOG = {
   MLC_CONFLICT: { statusCode: 409, description: 'The resource exists or changed concurrently' },
   MLC_UNAUTHORIZED: { statusCode: 401, description: 'Missing or invalid bearer token' },
   MLC_FORBIDDEN: { statusCode: 403, description: 'The token may not act on this resource' },
+  MLC_UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, description: 'The request body has a content type the route does not take' },
+  MLC_PAYLOAD_TOO_LARGE: { statusCode: 413, description: 'The request body exceeds the size limit' },
+  MLC_CONTROL_UNAVAILABLE: { statusCode: 503, description: 'Control messages cannot be sent: no Kafka producer' },
+  MLC_INTERNAL: { statusCode: 500, description: 'An unexpected error; details are in the service log' },
 } as const satisfies Record<string, { statusCode: number; description: string }>;
 
 export type MlcErrorCode = keyof typeof ERROR_CATALOG;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { isMlcError } from './errors.ts';
 import { HttpClient, type HttpFailureDetails, type HttpRetryEvent, safeUrl } from './http-client.ts';
+import { RateBudget } from './rate-budget.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -291,6 +292,22 @@ test('a 429 pauses the whole rate budget for the Retry-After time', async () => 
         { budget: { acquire: async () => {}, pause: (ms) => paused.push(ms) } },
       );
       assert.deepEqual(paused, [3000]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+test('a RateBudget plugs in directly: every attempt is granted by it and a 429 pauses it', async () => {
+  await withServer([json(503, {}), json(429, {}, { 'retry-after': '1' }), json(200, {})], async (server) => {
+    const { client } = fakeSleepClient();
+    const budget = new RateBudget({ requestsPerMinute: 600, burst: 10 });
+    try {
+      const started = performance.now();
+      await client.requestWithRetry({ url: server.url }, { budget });
+      assert.equal(budget.stats().granted, 3);
+      // The client's own sleep is faked here: only the paused budget can have held the third attempt back.
+      assert.ok(performance.now() - started >= 950);
     } finally {
       await client.close();
     }

@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import type { ConfigValues } from './config.ts';
 import type { KAFKA_CONFIG } from './config-definitions.ts';
@@ -78,9 +79,33 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Resolves when a TCP connection to host:port opens, rejects on refusal or after `timeoutMs`. */
+function probeTcp(broker: string, timeoutMs: number): Promise<void> {
+  const separator = broker.lastIndexOf(':');
+  const host = broker.slice(0, separator);
+  const port = Number(broker.slice(separator + 1));
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`${broker}: no answer within ${timeoutMs} ms`));
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      reject(new Error(`${broker}: ${error.message}`));
+    });
+  });
+}
+
 /**
- * Connects with bounded retries: attempts until `timeoutMs` has passed, then disconnects the half-open
- * client and throws MLC_KAFKA_UNREACHABLE naming the brokers. Never hangs.
+ * Connects with bounded retries and fails with MLC_KAFKA_UNREACHABLE naming the brokers once `timeoutMs`
+ * has passed. Never hangs: reachability is probed over TCP first (cancellable, unlike kafkajs's own
+ * connect retries, which would keep retrying in the background), then the client connects within what
+ * is left of the time.
  */
 export async function connectWithRetry(client: KafkaConnectable, options: ConnectWithRetryOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
@@ -88,27 +113,14 @@ export async function connectWithRetry(client: KafkaConnectable, options: Connec
   let lastError: unknown;
   while (Date.now() < deadline) {
     attempt += 1;
-    const remaining = deadline - Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const connecting = client.connect();
-    // A connect abandoned by the timeout may still reject later; that rejection is expected.
-    connecting.catch(() => {});
     try {
-      const outcome = await Promise.race([
-        connecting.then(() => 'connected' as const),
-        new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), remaining);
-        }),
-      ]);
-      if (outcome === 'connected') return;
-      lastError = new Error(`no answer within ${options.timeoutMs} ms`);
-      break;
+      await Promise.any(options.brokers.map((broker) => probeTcp(broker, Math.max(1, Math.min(3000, deadline - Date.now())))));
+      await connectWithin(client, deadline - Date.now());
+      return;
     } catch (error) {
-      lastError = error;
-      options.logger?.warn({ attempt, err: error }, 'Kafka not reachable yet, retrying');
+      lastError = error instanceof AggregateError ? new Error(error.errors.map(String).join('; ')) : error;
+      options.logger?.warn({ attempt, err: lastError }, 'Kafka not reachable yet, retrying');
       await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
-    } finally {
-      clearTimeout(timer);
     }
   }
   await client.disconnect().catch(() => {});
@@ -118,4 +130,21 @@ export async function connectWithRetry(client: KafkaConnectable, options: Connec
     `Kafka brokers ${options.brokers.join(',')} did not answer within ${options.timeoutMs} ms (${attempt} attempt${attempt === 1 ? '' : 's'}): ${reason}`,
     { cause: lastError, details: { brokers: options.brokers, attempts: attempt } },
   );
+}
+
+async function connectWithin(client: KafkaConnectable, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = client.connect();
+  // A connect abandoned by the timeout may still reject later; that rejection is expected.
+  connecting.catch(() => {});
+  try {
+    await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`connect did not complete within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

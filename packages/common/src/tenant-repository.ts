@@ -35,6 +35,8 @@ export interface TenantRecord {
   hasIonApiCredentials: boolean;
   ionApiKeyId: string | null;
   zendeskSubdomain: string | null;
+  /** Overrides `https://{subdomain}.zendesk.com` (simulators, sandboxes, proxies). */
+  zendeskBaseUrl: string | null;
   hasZendeskCredentials: boolean;
   zendeskKeyId: string | null;
   ionRpm: number;
@@ -58,6 +60,7 @@ export interface TenantInput {
   /** The `.ionapi` file as uploaded (text, bytes or parsed JSON); validated before it is sealed. */
   ionApiFile?: string | Uint8Array | object;
   zendeskSubdomain?: string | null;
+  zendeskBaseUrl?: string | null;
   zendeskCredentials?: ZendeskCredentials;
   ionRpm?: number;
   zendeskRpm?: number;
@@ -88,6 +91,7 @@ interface TenantRow {
   ionapi_ciphertext: Buffer | null;
   ionapi_key_id: string | null;
   zendesk_subdomain: string | null;
+  zendesk_base_url: string | null;
   zendesk_credential_ciphertext: Buffer | null;
   zendesk_credential_key_id: string | null;
   ion_rpm: number;
@@ -114,6 +118,7 @@ function toRecord(row: TenantRow): TenantRecord {
     hasIonApiCredentials: row.ionapi_ciphertext !== null,
     ionApiKeyId: row.ionapi_key_id,
     zendeskSubdomain: row.zendesk_subdomain,
+    zendeskBaseUrl: row.zendesk_base_url ?? null,
     hasZendeskCredentials: row.zendesk_credential_ciphertext !== null,
     zendeskKeyId: row.zendesk_credential_key_id,
     ionRpm: row.ion_rpm,
@@ -162,6 +167,7 @@ const COLUMNS: Record<string, string> = {
   status: 'status',
   erpConfig: 'erp_config',
   zendeskSubdomain: 'zendesk_subdomain',
+  zendeskBaseUrl: 'zendesk_base_url',
   ionRpm: 'ion_rpm',
   zendeskRpm: 'zendesk_rpm',
   zendeskShare: 'zendesk_share',

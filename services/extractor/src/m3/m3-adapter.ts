@@ -67,7 +67,7 @@ function normalizeAll<E extends EntityName>(source: M3EntitySource<E>, raws: rea
 /** The M3 adapter: MI list transactions with LMTS and start keys, EXPORTMI for tables (see m3-entity-sources). */
 export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
   const sources = { ...M3_ENTITY_SOURCES, ...options.sources } as { [E in EntityName]: M3EntitySource<E> };
-  const pollFrom = (source: M3EntitySource, watermark: string | null) =>
+  const pollFrom = (source: { overlapMs?: number }, watermark: string | null) =>
     watermark === null ? undefined : lmtsMinus(watermark, source.overlapMs ?? options.overlapMs ?? 0);
 
   async function withLines<E extends EntityName>(source: M3EntitySource<E>, heads: Normalized<E>[], rejected: RejectedRecord[]): Promise<Normalized<E>[]> {

@@ -1,0 +1,129 @@
+import type { CredentialVault } from '@mlc/common/credential-vault';
+import type { EntityName } from '@mlc/common/entities';
+import { MlcError } from '@mlc/common/errors';
+import type { HttpClient } from '@mlc/common/http-client';
+import type { Logger } from '@mlc/common/logger';
+import type { MlcMetrics } from '@mlc/common/metrics';
+import { RateBudget } from '@mlc/common/rate-budget';
+import { openIonApiCredentials, type TenantRecord } from '@mlc/common/tenant-repository';
+import { TokenCache } from '@mlc/common/token-cache';
+import type pg from 'pg';
+import type { ChangePublisher } from './change-publisher.ts';
+import { createPgPublishedRecordStore, createPgRunRecorder, createPgWatermarkStore, publishedAtVersion } from './extraction-pg-stores.ts';
+import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
+import { createIonClient } from './ion/ion-client.ts';
+import { createIonTokenSource } from './ion/ion-token-source.ts';
+import { createM3Adapter, m3SourceName } from './m3/m3-adapter.ts';
+import { createM3MiClient } from './m3/m3-mi-client.ts';
+import { runTenantExtraction, type TenantRunSummary } from './tenant-extraction.ts';
+import type { RunTrigger } from './extraction-stores.ts';
+
+export interface ExtractorContext {
+  db: pg.Pool;
+  vault: CredentialVault;
+  http: HttpClient;
+  publisher: ChangePublisher;
+  logger: Logger;
+  metrics?: MlcMetrics;
+  pageSize: number;
+  overlapMs: number;
+  /** Aborted on shutdown. */
+  signal?: AbortSignal;
+}
+
+interface TenantSession {
+  /** Credentials and limits the session was built from; a change builds a new one. */
+  fingerprint: string;
+  tokens: TokenCache;
+  budget: RateBudget;
+  counters: { current: IonCallCounters };
+}
+
+/**
+ * Per-tenant ION state that outlives a run: the token cache (tokens are reused across runs, never fetched
+ * per call) and the rate budget at the tenant's ION rpm. Rebuilt when the tenant's credentials or rpm change.
+ */
+export class TenantRuntimes {
+  readonly #sessions = new Map<string, TenantSession>();
+  readonly #context: ExtractorContext;
+
+  constructor(context: ExtractorContext) {
+    this.#context = context;
+  }
+
+  #session(tenant: TenantRecord): { session: TenantSession; file: ReturnType<typeof openIonApiCredentials> } {
+    const file = openIonApiCredentials(this.#context.vault, tenant);
+    const fingerprint = `${tenant.updatedAt.toISOString()}|${tenant.ionRpm}`;
+    const existing = this.#sessions.get(tenant.id);
+    if (existing !== undefined && existing.fingerprint === fingerprint) return { session: existing, file };
+    const counters = { current: emptyIonCallCounters() };
+    const session: TenantSession = {
+      fingerprint,
+      counters,
+      budget: new RateBudget({ requestsPerMinute: tenant.ionRpm }),
+      tokens: new TokenCache({
+        fetchToken: createIonTokenSource({
+          file,
+          http: this.#context.http,
+          onTokenCall: () => {
+            counters.current.tokenCalls += 1;
+          },
+        }),
+      }),
+    };
+    this.#sessions.set(tenant.id, session);
+    return { session, file };
+  }
+
+  async run(tenant: TenantRecord, request: { runId: string; trigger: RunTrigger; entities?: readonly EntityName[] }): Promise<TenantRunSummary> {
+    if (tenant.product !== 'm3') {
+      throw new MlcError('MLC_VALIDATION', `Tenant ${tenant.id}: product ${tenant.product} has no extractor adapter yet`, { field: 'product' });
+    }
+    const ctx = this.#context;
+    const { session, file } = this.#session(tenant);
+    const hooks = ctx.metrics;
+    const ion = createIonClient({
+      file,
+      http: ctx.http,
+      tokens: session.tokens,
+      budget: session.budget,
+      counters: () => session.counters.current,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(hooks ? { onRetry: (event) => hooks.httpRetries.inc({ target: event.target, reason: event.reason }) } : {}),
+    });
+    const published = createPgPublishedRecordStore(ctx.db);
+    const company = typeof tenant.erpConfig.company === 'string' ? tenant.erpConfig.company : undefined;
+    const adapter = createM3Adapter({
+      mi: createM3MiClient(ion, company === undefined ? {} : { company }),
+      pageSize: ctx.pageSize,
+      overlapMs: ctx.overlapMs,
+      publishedAtVersion: (entity, candidates) => publishedAtVersion(published, tenant.id, entity, candidates),
+    });
+    return runTenantExtraction(
+      {
+        adapter,
+        publisher: ctx.publisher,
+        watermarks: createPgWatermarkStore(ctx.db),
+        published,
+        runs: createPgRunRecorder(ctx.db),
+        logger: ctx.logger,
+        counters: session.counters,
+        sourceName: m3SourceName,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onEntityDone: (entity, stats) => {
+          if (hooks === undefined) return;
+          hooks.records.inc({ service: 'extractor', entity, outcome: 'published' }, stats.published);
+          hooks.records.inc({ service: 'extractor', entity, outcome: 'unchanged' }, stats.unchanged);
+          hooks.records.inc({ service: 'extractor', entity, outcome: 'dead-lettered' }, stats.failed);
+          hooks.httpRequests.inc({ target: 'ion', status: 'attempt' }, stats.apiCalls);
+        },
+      },
+      { tenantId: tenant.id, runId: request.runId, trigger: request.trigger, ...(request.entities ? { entities: request.entities } : {}) },
+    );
+  }
+
+  /** Non-secret token facts per tenant (for tests and status). */
+  tokenStats(tenantId: string): ReturnType<TokenCache['stats']> | undefined {
+    return this.#sessions.get(tenantId)?.tokens.stats();
+  }
+}
