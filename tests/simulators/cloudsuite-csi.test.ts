@@ -48,9 +48,12 @@ test('a RecordDate filter after a mutation returns exactly the changed records',
   const before = new Date(dataset.maxChangedMs('invoice')).toISOString().replace('T', ' ').replace('Z', '');
   const { changed } = dataset.mutate('invoice', { change: 9 });
   const filter = `RecordDate > '${before}'`;
-  const res = await s.get(`/CSI/IDORequestService/ido/load/SLAptrxps?${new URLSearchParams({ properties: 'InvNum,RecordDate', filter, recordcap: '0' })}`, {
-    headers: CONFIG,
-  });
+  const res = await s.get(
+    `/CSI/IDORequestService/ido/load/SLAptrxps?${new URLSearchParams({ properties: 'InvNum,RecordDate', filter, recordcap: '0' })}`,
+    {
+      headers: CONFIG,
+    },
+  );
   const body = (await res.json()) as IdoBody;
   assert.equal(body.Success, true, body.Message ?? '');
   assert.deepEqual(body.Items!.map((i) => i.InvNum).sort(), [...changed].sort());
@@ -81,10 +84,14 @@ test('a load without X-Infor-MongooseConfig is refused', async (t) => {
 test('unknown properties and unparseable filters fail with Success false', async (t) => {
   const s = await startCloudSuite({ product: 'csi' });
   t.after(() => s.close());
-  const prop = (await (await s.get('/CSI/IDORequestService/ido/load/SLVendors?properties=Nope', { headers: CONFIG })).json()) as IdoBody;
+  const prop = (await (
+    await s.get('/CSI/IDORequestService/ido/load/SLVendors?properties=Nope', { headers: CONFIG })
+  ).json()) as IdoBody;
   assert.equal(prop.Success, false);
   const filter = encodeURIComponent("RecordDate >= '2024-01-01' OR 1=1");
-  const bad = (await (await s.get(`/CSI/IDORequestService/ido/load/SLVendors?filter=${filter}`, { headers: CONFIG })).json()) as IdoBody;
+  const bad = (await (
+    await s.get(`/CSI/IDORequestService/ido/load/SLVendors?filter=${filter}`, { headers: CONFIG })
+  ).json()) as IdoBody;
   assert.equal(bad.Success, false);
   assert.match(bad.Message!, /IllegalFilterException/);
 });

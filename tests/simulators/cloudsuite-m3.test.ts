@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { startCloudSuite } from './cloudsuite-test-session.ts';
 
 interface MiBody {
-  results: { transaction: string; records: Record<string, string>[]; errorMessage?: string; errorType?: string; errorCode?: string; errorField?: string }[];
+  results: {
+    transaction: string;
+    records: Record<string, string>[];
+    errorMessage?: string;
+    errorType?: string;
+    errorCode?: string;
+    errorField?: string;
+  }[];
   wasTerminated: boolean;
   nrOfSuccessfullTransactions: number;
   nrOfFailedTransactions: number;
@@ -66,9 +73,13 @@ test('returncols, excludeempty, righttrim and dateformat shape the records', asy
   t.after(() => s.close());
   const [r] = await miOk(await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1', returncols: 'SUNO,SUNM,LMDT' }));
   assert.deepEqual(Object.keys(r!), ['SUNO', 'SUNM', 'LMDT']);
-  const [padded] = await miOk(await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1', righttrim: 'false', returncols: 'SUNM' }));
+  const [padded] = await miOk(
+    await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1', righttrim: 'false', returncols: 'SUNM' }),
+  );
   assert.equal(padded!.SUNM!.length, 36);
-  const [dmy] = await miOk(await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1', dateformat: 'DMY8', returncols: 'LMDT' }));
+  const [dmy] = await miOk(
+    await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1', dateformat: 'DMY8', returncols: 'LMDT' }),
+  );
   assert.equal(dmy!.LMDT, `${r!.LMDT!.slice(6, 8)}${r!.LMDT!.slice(4, 6)}${r!.LMDT!.slice(0, 4)}`);
   const [lean] = await miOk(await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1', excludeempty: 'true' }));
   assert.ok(!('TFNO' in lean!));
@@ -106,7 +117,10 @@ test('after N supplier changes, LstSuppliers with the previous highest LMTS retu
   const s = await startCloudSuite();
   t.after(() => s.close());
   const all = await miOk(await s.mi('CRS620MI/LstSuppliers', { maxrecs: '0', returncols: 'SUNO,LMTS' }));
-  const watermark = all.map((r) => r.LMTS!).sort().at(-1)!;
+  const watermark = all
+    .map((r) => r.LMTS!)
+    .sort()
+    .at(-1)!;
   assert.deepEqual(await miOk(await s.mi('CRS620MI/LstSuppliers', { LMTS: watermark })), []);
   const mutation = await fetch(`${s.ionapi.iu}/__sim/tenants/ACME_TST/entities/supplier/mutations`, {
     method: 'POST',
@@ -130,7 +144,11 @@ test('EXPORTMI/Select returns REPL rows joined by SEPC and pages by key cursor',
   for (let page = 0; page < 100; page += 1) {
     const where = cursor ? ` where EPLMTS > 0 and EPSINO > '${cursor}'` : ' where EPLMTS > 0';
     const records = await miOk(
-      await s.mi('EXPORTMI/Select', { QERY: `EPSPYN, EPSINO, EPCUAM, EPLMTS from FPLEDG${where}`, SEPC: '|', maxrecs: '100' }),
+      await s.mi('EXPORTMI/Select', {
+        QERY: `EPSPYN, EPSINO, EPCUAM, EPLMTS from FPLEDG${where}`,
+        SEPC: '|',
+        maxrecs: '100',
+      }),
     );
     if (records.length === 0) break;
     for (const r of records) {
@@ -144,8 +162,13 @@ test('EXPORTMI/Select returns REPL rows joined by SEPC and pages by key cursor',
   assert.equal(seen.length, expected);
   assert.equal(new Set(seen).size, expected);
   assert.deepEqual([...seen].sort(), seen);
-  const header = await miOk(await s.mi('EXPORTMI/Select', { QERY: 'EPSUNO, EPSINO from FPLEDG', HDRS: '1', maxrecs: '1' }));
-  assert.deepEqual(header.map((r) => r.REPL!.split(';').length), [2, 2]);
+  const header = await miOk(
+    await s.mi('EXPORTMI/Select', { QERY: 'EPSUNO, EPSINO from FPLEDG', HDRS: '1', maxrecs: '1' }),
+  );
+  assert.deepEqual(
+    header.map((r) => r.REPL!.split(';').length),
+    [2, 2],
+  );
   assert.equal(header[0]!.REPL, 'EPSUNO;EPSINO');
   const bad = await miError(await s.mi('EXPORTMI/Select', { QERY: 'EPXXXX from FPLEDG' }));
   assert.equal(bad.errorField, 'QERY');

@@ -5,6 +5,17 @@ import { passwordGrantBody, startCloudSuite } from './cloudsuite-test-session.ts
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
+interface OAuthBody {
+  access_token?: string;
+  token_type?: string;
+  expires_in?: number;
+  refresh_token?: string;
+  error?: string;
+  error_description?: string;
+  sask?: string;
+}
+const read = async (res: Response) => (await res.json()) as OAuthBody;
+
 test('the generated .ionapi is a backend-service file pointing at the simulator', async (t) => {
   const s = await startCloudSuite();
   t.after(() => s.close());
@@ -15,7 +26,7 @@ test('the generated .ionapi is a backend-service file pointing at the simulator'
   assert.ok(ionapi.pu.endsWith('/ACME_TST/as/'));
   assert.equal(ionapi.iu, s.sim.baseUrl());
   assert.deepEqual([ionapi.oa, ionapi.ot, ionapi.or], ['authorization.oauth2', 'token.oauth2', 'revoke_token.oauth2']);
-  const downloaded = await (await fetch(`${ionapi.iu}/__sim/tenants/ACME_TST/ionapi`)).json();
+  const downloaded = await read(await fetch(`${ionapi.iu}/__sim/tenants/ACME_TST/ionapi`));
   assert.equal(downloaded.sask, ionapi.sask);
 });
 
@@ -24,7 +35,7 @@ test('password grant with client credentials in the body returns a bearer token'
   t.after(() => s.close());
   const res = await fetch(s.tokenUrl, { method: 'POST', headers: form, body: passwordGrantBody(s.ionapi) });
   assert.equal(res.status, 200);
-  const body = await res.json();
+  const body = await read(res);
   assert.equal(body.token_type, 'Bearer');
   assert.equal(body.expires_in, 1234);
   assert.equal(typeof body.access_token, 'string');
@@ -40,28 +51,40 @@ test('password grant with client credentials as HTTP Basic returns a token', asy
   const body = new URLSearchParams({ grant_type: 'password', username: s.ionapi.saak, password: s.ionapi.sask });
   const res = await fetch(s.tokenUrl, { method: 'POST', headers: { ...form, authorization: `Basic ${basic}` }, body });
   assert.equal(res.status, 200);
-  assert.ok((await res.json()).access_token);
+  assert.ok((await read(res)).access_token);
 });
 
 test('wrong service account secret is 400 invalid_grant, wrong client secret is 401 invalid_client', async (t) => {
   const s = await startCloudSuite();
   t.after(() => s.close());
-  const badGrant = await fetch(s.tokenUrl, { method: 'POST', headers: form, body: passwordGrantBody(s.ionapi, { password: 'nope' }) });
+  const badGrant = await fetch(s.tokenUrl, {
+    method: 'POST',
+    headers: form,
+    body: passwordGrantBody(s.ionapi, { password: 'nope' }),
+  });
   assert.equal(badGrant.status, 400);
-  assert.equal((await badGrant.json()).error, 'invalid_grant');
-  const badClient = await fetch(s.tokenUrl, { method: 'POST', headers: form, body: passwordGrantBody(s.ionapi, { client_secret: 'nope' }) });
+  assert.equal((await read(badGrant)).error, 'invalid_grant');
+  const badClient = await fetch(s.tokenUrl, {
+    method: 'POST',
+    headers: form,
+    body: passwordGrantBody(s.ionapi, { client_secret: 'nope' }),
+  });
   assert.equal(badClient.status, 401);
-  assert.equal((await badClient.json()).error, 'invalid_client');
-  const badType = await fetch(s.tokenUrl, { method: 'POST', headers: form, body: passwordGrantBody(s.ionapi, { grant_type: 'client_credentials' }) });
+  assert.equal((await read(badClient)).error, 'invalid_client');
+  const badType = await fetch(s.tokenUrl, {
+    method: 'POST',
+    headers: form,
+    body: passwordGrantBody(s.ionapi, { grant_type: 'client_credentials' }),
+  });
   assert.equal(badType.status, 400);
-  assert.equal((await badType.json()).error, 'unsupported_grant_type');
+  assert.equal((await read(badType)).error, 'unsupported_grant_type');
   const json = await fetch(s.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(Object.fromEntries(passwordGrantBody(s.ionapi))),
   });
   assert.equal(json.status, 400);
-  assert.equal((await json.json()).error, 'invalid_request');
+  assert.equal((await read(json)).error, 'invalid_request');
 });
 
 test('a missing, unknown or expired bearer token gets 401 invalid_token', async (t) => {
@@ -69,7 +92,7 @@ test('a missing, unknown or expired bearer token gets 401 invalid_token', async 
   t.after(() => s.close());
   const missing = await s.get('/M3/m3api-rest/v2/execute/CRS620MI/LstSuppliers', { token: null });
   assert.equal(missing.status, 401);
-  assert.equal((await missing.json()).error, 'invalid_token');
+  assert.equal((await read(missing)).error, 'invalid_token');
   const unknown = await s.get('/M3/m3api-rest/v2/execute/CRS620MI/LstSuppliers', { token: 'forged' });
   assert.equal(unknown.status, 401);
   const token = await s.token();
@@ -92,38 +115,58 @@ test('a revoked token gets 401 and revocation at pu + or answers 200', async (t)
   assert.equal(revoke.status, 200);
   const res = await s.get('/M3/m3api-rest/v2/execute/CRS620MI/LstSuppliers', { token });
   assert.equal(res.status, 401);
-  assert.match((await res.json()).error_description, /revoked/);
+  assert.match((await read(res)).error_description ?? '', /revoked/);
 });
 
 test('refresh_token grant works only for tenants that issue refresh tokens', async (t) => {
   const s = await startCloudSuite({ issuesRefreshTokens: true });
   t.after(() => s.close());
-  const first = await (await fetch(s.tokenUrl, { method: 'POST', headers: form, body: passwordGrantBody(s.ionapi) })).json();
+  const first = await read(
+    await fetch(s.tokenUrl, { method: 'POST', headers: form, body: passwordGrantBody(s.ionapi) }),
+  );
   assert.ok(first.refresh_token);
   const refreshed = await fetch(s.tokenUrl, {
     method: 'POST',
     headers: form,
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: s.ionapi.ci, client_secret: s.ionapi.cs }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: s.ionapi.ci,
+      client_secret: s.ionapi.cs,
+    }),
   });
   assert.equal(refreshed.status, 200);
-  const body = await refreshed.json();
+  const body = await read(refreshed);
   assert.notEqual(body.access_token, first.access_token);
-  assert.equal((await s.get('/M3/m3api-rest/v2/execute/CRS620MI/LstSuppliers', { token: body.access_token })).status, 200);
+  assert.equal(
+    (await s.get('/M3/m3api-rest/v2/execute/CRS620MI/LstSuppliers', { token: body.access_token })).status,
+    200,
+  );
   const bogus = await fetch(s.tokenUrl, {
     method: 'POST',
     headers: form,
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'bogus', client_id: s.ionapi.ci, client_secret: s.ionapi.cs }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: 'bogus',
+      client_id: s.ionapi.ci,
+      client_secret: s.ionapi.cs,
+    }),
   });
   assert.equal(bogus.status, 400);
-  assert.equal((await bogus.json()).error, 'invalid_grant');
+  assert.equal((await read(bogus)).error, 'invalid_grant');
 
   const plain = await startCloudSuite();
   t.after(() => plain.close());
   const res = await fetch(plain.tokenUrl, {
     method: 'POST',
     headers: form,
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: plain.ionapi.ci, client_secret: plain.ionapi.cs }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: plain.ionapi.ci,
+      client_secret: plain.ionapi.cs,
+    }),
   });
   assert.equal(res.status, 400);
-  assert.equal((await res.json()).error, 'unsupported_grant_type');
+  assert.equal((await read(res)).error, 'unsupported_grant_type');
 });

@@ -2,7 +2,10 @@
  * Starts an in-process CloudSuite simulator on port 0 with one tenant and gets a token the way the
  * connector does (password grant against `pu` + `ot` from the generated .ionapi).
  */
-import { buildCloudSuiteSimulator, type CloudSuiteSimulator } from '../../packages/simulators/src/cloudsuite/cloudsuite-simulator.ts';
+import {
+  buildCloudSuiteSimulator,
+  type CloudSuiteSimulator,
+} from '../../packages/simulators/src/cloudsuite/cloudsuite-simulator.ts';
 import type { TenantOptions } from '../../packages/simulators/src/cloudsuite/cloudsuite-tenant.ts';
 import type { IonApiFile } from '../../packages/simulators/src/cloudsuite/ionapi-file.ts';
 

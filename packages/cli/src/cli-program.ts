@@ -199,8 +199,8 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command()
     .name('mlc')
     .description('Operate ml-connector through its admin API (CloudSuite → Kafka → Zendesk).')
-    .addOption(new Option('--url <url>', 'admin API base URL').env('MLC_ADMIN_URL').default(DEFAULT_ADMIN_URL))
-    .addOption(new Option('--token <token>', 'admin API bearer token (prefer the env variable)').env('MLC_ADMIN_TOKEN'))
+    .option('--url <url>', `admin API base URL (env MLC_ADMIN_URL, default ${DEFAULT_ADMIN_URL})`)
+    .option('--token <token>', 'admin API bearer token (prefer env MLC_ADMIN_TOKEN: flags end up in shell history)')
     .option('--json', 'print the API answer as JSON', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -213,9 +213,12 @@ export function buildProgram(io: CliIo): Command {
 
   const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
   const client = (command: Command): AdminApiClient => {
-    const { url, token } = globals(command);
+    // Read from io.env rather than commander's .env(), which reads process.env and so escapes the tests.
+    const options = globals(command);
+    const url = options.url ?? io.env.MLC_ADMIN_URL ?? DEFAULT_ADMIN_URL;
+    const token = options.token ?? io.env.MLC_ADMIN_TOKEN;
     if (token === undefined || token === '') throw new UsageError('no admin token: set MLC_ADMIN_TOKEN or pass --token');
-    return new AdminApiClient({ baseUrl: url ?? DEFAULT_ADMIN_URL, token, ...(io.fetch ? { fetch: io.fetch } : {}) });
+    return new AdminApiClient({ baseUrl: url, token, ...(io.fetch ? { fetch: io.fetch } : {}) });
   };
   const print = (command: Command, value: unknown, human: () => string) => {
     io.stdout(globals(command).json ? renderJson(value) : human());

@@ -57,6 +57,13 @@ export const KAFKA_CONFIG = {
     min: 1,
     description: 'Replication factor of topics the connector creates',
   }),
+  topicPrefix: stringVar({
+    env: 'TOPIC_PREFIX',
+    default: '',
+    pattern: /^[A-Za-z0-9._-]*$/,
+    patternHint: 'letters, digits, ., _ and -',
+    description: 'Prepended to every topic name and registry subject (isolates tests and environments)',
+  }),
 } satisfies ConfigDefinitions;
 
 export const SCHEMA_REGISTRY_CONFIG = {
@@ -182,6 +189,37 @@ export const LOADER_CONFIG = {
     default: 5,
     min: 1,
     description: 'Attempts for a transient Zendesk failure before the record is dead-lettered',
+  }),
+  loaderJobTimeoutMs: durationVar({
+    env: 'LOADER_JOB_TIMEOUT_MS',
+    default: 300_000,
+    min: 1000,
+    description: 'How long a Zendesk job may stay queued or working before the write counts as a transient failure',
+  }),
+  loaderConcurrency: intVar({
+    env: 'LOADER_CONCURRENCY',
+    default: 4,
+    min: 1,
+    max: 30,
+    description: 'Bulk requests per consumed batch in flight at once (Zendesk limits concurrently queued jobs)',
+  }),
+  loaderPartitionsConcurrently: intVar({
+    env: 'LOADER_PARTITIONS_CONCURRENTLY',
+    default: 4,
+    min: 1,
+    description: 'Change-topic partitions (so tenants) a loader replica processes at the same time',
+  }),
+  loaderSessionTimeoutMs: durationVar({
+    env: 'LOADER_SESSION_TIMEOUT_MS',
+    default: 30_000,
+    min: 6000,
+    description: 'Kafka consumer session timeout: how soon a dead replica\'s partitions move to another',
+  }),
+  loaderShutdownTimeoutMs: durationVar({
+    env: 'LOADER_SHUTDOWN_TIMEOUT_MS',
+    default: 60_000,
+    min: 1000,
+    description: 'On SIGTERM, how long in-flight batches may take to finish and commit before the loader exits',
   }),
 } satisfies ConfigDefinitions;
 

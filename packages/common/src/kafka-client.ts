@@ -118,7 +118,7 @@ export async function connectWithRetry(client: KafkaConnectable, options: Connec
       await connectWithin(client, deadline - Date.now());
       return;
     } catch (error) {
-      lastError = error instanceof AggregateError ? new Error(error.errors.map(String).join('; ')) : error;
+      lastError = error instanceof AggregateError ? new Error(error.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')) : error;
       options.logger?.warn({ attempt, err: lastError }, 'Kafka not reachable yet, retrying');
       await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
     }

@@ -1,7 +1,10 @@
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import { ENTITY_NAMES } from './entities.ts';
 import { MlcError } from './errors.ts';
 import { AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, CONTROL_TOPIC, changeTopic, DLQ_TOPIC } from './topics.ts';
+
+// ConfigResourceTypes.TOPIC: kafkajs's ESM named exports lack its enums (they sit on the CommonJS default).
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -61,7 +64,32 @@ export interface EnsureTopicsResult {
   altered: string[];
 }
 
-type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics' | 'describeConfigs' | 'alterConfigs'>;
+type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics' | 'describeConfigs' | 'alterConfigs' | 'fetchTopicMetadata'>;
+
+const LEADER_WAIT_MS = 15_000;
+
+/**
+ * kafkajs's own `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers
+ * until the new topic's metadata has propagated; this waits through it, bounded.
+ */
+async function waitForLeaders(admin: TopicAdmin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const ready = metadata.topics.every((topic) => topic.partitions.every((partition) => partition.leader >= 0));
+      if (ready && metadata.topics.length === topics.length) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw new MlcError('MLC_KAFKA_UNREACHABLE', `Topics ${topics.join(', ')} got no partition leaders within ${LEADER_WAIT_MS} ms${reason}`, {
+    cause: lastError,
+  });
+}
 
 async function readTopicConfigs(
   admin: TopicAdmin,
@@ -70,7 +98,7 @@ async function readTopicConfigs(
   const response = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((topic) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: TOPIC_RESOURCE,
       name: topic.name,
       configNames: Object.keys(topic.configs),
     })),
@@ -95,7 +123,7 @@ export async function ensureTopics(admin: TopicAdmin, options: EnsureTopicsOptio
   const missing = declared.filter((topic) => !present.has(topic.name));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic: topic.name,
         numPartitions: topic.partitions ?? options.partitions,
@@ -104,6 +132,7 @@ export async function ensureTopics(admin: TopicAdmin, options: EnsureTopicsOptio
       })),
     });
   }
+  if (missing.length > 0) await waitForLeaders(admin, missing.map((topic) => topic.name));
   const actual = await readTopicConfigs(admin, declared);
   const mismatched = declared.flatMap((topic) => {
     const configs = actual.get(topic.name) ?? {};
@@ -125,7 +154,7 @@ export async function ensureTopics(admin: TopicAdmin, options: EnsureTopicsOptio
     await admin.alterConfigs({
       validateOnly: false,
       resources: mismatched.map(({ topic }) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name: topic.name,
         configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
       })),

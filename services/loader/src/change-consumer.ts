@@ -2,8 +2,9 @@ import type { ConnectorCodec } from '@mlc/common/change-event-codec';
 import { ENTITY_NAMES } from '@mlc/common/entities';
 import type { Logger } from '@mlc/common/logger';
 import { changeTopic, DLQ_TOPIC } from '@mlc/common/topics';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { InboundEvent, PostingBatchProcessor } from './posting/posting-batch-processor.ts';
+import type { ReplayWindows } from './replay/replay-windows.ts';
 
 export interface ChangeConsumerOptions {
   kafka: Kafka;
@@ -18,7 +19,15 @@ export interface ChangeConsumerOptions {
   lingerMs: number;
   minBytes?: number;
   fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  /** Partitions (so tenants) processed at the same time. */
+  partitionsConsumedConcurrently?: number;
+  /** Replays in progress (control messages): which re-read records to skip or force. */
+  replayWindows?: ReplayWindows;
+  /** `topic` without the prefix. */
   onBatch?: (topic: string, partition: number, messages: number, lag: number) => void;
+  /** The consumer stopped for good (kafkajs gave up restarting it): the process should exit. */
+  onCrash?: (error: Error) => void;
 }
 
 /** Header an operator (or the admin API's replay) sets to re-post a record whatever its content hash. */
@@ -33,19 +42,59 @@ export class ChangeConsumer {
   readonly #options: ChangeConsumerOptions;
   readonly #consumer: Consumer;
   readonly #prefix: string;
+  /** Partitions assigned to this replica, by topic without prefix. */
+  #assignment = new Map<string, ReadonlySet<number>>();
+  /** Next offset to process per `topic|partition` (what was committed last by this replica). */
+  readonly #positions = new Map<string, bigint>();
+  #joined = false;
+  #crashed = false;
 
   constructor(options: ChangeConsumerOptions) {
     this.#options = options;
     this.#prefix = options.topicPrefix ?? '';
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.#consumer = options.kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: options.lingerMs,
       minBytes: options.minBytes ?? 20_000,
       maxBytesPerPartition: 2 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 60_000,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      rebalanceTimeout: Math.max(60_000, sessionTimeout),
     });
-    this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => options.processor.forget());
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, ({ payload }) => {
+      // Another replica may have written these partitions' tenants meanwhile: forget what we cached.
+      options.processor.forget();
+      options.replayWindows?.clear();
+      this.#positions.clear();
+      this.#assignment = new Map(
+        Object.entries(payload.memberAssignment).map(([topic, partitions]) => [
+          topic.slice(this.#prefix.length),
+          new Set(partitions),
+        ]),
+      );
+      this.#joined = true;
+    });
+    this.#consumer.on(this.#consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      this.#crashed = true;
+      options.onCrash?.(payload.error);
+    });
+  }
+
+  /** Joined its group and not crashed: what /readyz reports. */
+  get ready(): boolean {
+    return this.#joined && !this.#crashed;
+  }
+
+  /** Whether this replica consumes `topic` (without prefix) partition `partition` right now. */
+  owns(topic: string, partition: number): boolean {
+    return this.#assignment.get(topic)?.has(partition) ?? false;
+  }
+
+  /** The next offset this replica would process on a partition, when it processed any since it joined. */
+  position(topic: string, partition: number): bigint | undefined {
+    return this.#positions.get(`${topic}|${partition}`);
   }
 
   async start(): Promise<void> {
@@ -57,7 +106,7 @@ export class ChangeConsumer {
     await this.#consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 4,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
   }
@@ -68,23 +117,27 @@ export class ChangeConsumer {
     await this.#consumer.disconnect();
   }
 
-  /** For control messages (replay): seek a partition of a change topic to an offset. */
+  /** For control messages (replay): seek a partition of a change topic (without prefix) to an offset. */
   seek(topic: string, partition: number, offset: string): void {
-    this.#consumer.seek({ topic, partition, offset });
+    this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset });
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const topic = batch.topic.slice(this.#prefix.length);
+    const windows = this.#options.replayWindows?.active(topic, batch.partition) ? this.#options.replayWindows : undefined;
     const inbound: InboundEvent[] = [];
-    const poison = [];
+    const poison: { message: KafkaMessage; error: unknown }[] = [];
     for (const message of batch.messages) {
       if (message.value === null) continue; // a tombstone: compaction already removed the record
+      const decision = windows?.decide(topic, batch.partition, message.offset, message.key?.toString() ?? '');
+      if (decision === 'skip') continue;
       try {
         const event = await this.#options.codec.decodeChangeEvent(message.value);
         inbound.push({
           event,
-          source: { topic: batch.topic.slice(this.#prefix.length), partition: batch.partition, offset: message.offset },
-          force: message.headers?.[FORCE_HEADER]?.toString() === 'true',
+          source: { topic, partition: batch.partition, offset: message.offset },
+          force: decision === 'force' || message.headers?.[FORCE_HEADER]?.toString() === 'true',
         });
       } catch (error) {
         poison.push({ message, error });
@@ -99,7 +152,7 @@ export class ChangeConsumer {
             key: message.key,
             value: await this.#options.codec.encodeDeadLetter({
               originalKey: message.key?.toString() ?? null,
-              sourceTopic: batch.topic.slice(this.#prefix.length),
+              sourceTopic: topic,
               sourcePartition: batch.partition,
               sourceOffset: message.offset,
               tenantId: null,
@@ -124,12 +177,12 @@ export class ChangeConsumer {
       clearInterval(heartbeats);
     }
     const last = batch.lastOffset();
+    const next = BigInt(last) + 1n;
     resolveOffset(last);
-    await this.#consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-    ]);
-    const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
-    this.#options.onBatch?.(batch.topic, batch.partition, batch.messages.length, lag);
+    await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+    this.#positions.set(`${topic}|${batch.partition}`, next);
+    const lag = Number(BigInt(batch.highWatermark) - next);
+    this.#options.onBatch?.(topic, batch.partition, batch.messages.length, lag);
     this.#options.logger.debug(
       { topic: batch.topic, partition: batch.partition, messages: batch.messages.length, lag },
       'batch committed',

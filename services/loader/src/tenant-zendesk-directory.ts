@@ -11,7 +11,7 @@ import { UsersTarget } from './targets/users-target.ts';
 import type { ZendeskTarget } from './targets/zendesk-target.ts';
 import type { JobPollOptions } from './zendesk/job-status.ts';
 import { apiTokenAuthorizer, type ZendeskAuthorizer } from './zendesk/zendesk-auth.ts';
-import { ZendeskClient, type ZendeskClientOptions } from './zendesk/zendesk-client.ts';
+import { type RequestBudget, ZendeskClient, type ZendeskClientOptions } from './zendesk/zendesk-client.ts';
 import { oauthAuthorizer } from './zendesk/zendesk-oauth.ts';
 
 export type ZendeskCredentials =
@@ -38,8 +38,8 @@ export interface TenantZendeskDirectoryOptions {
   poll: JobPollOptions;
   dispatcher?: Dispatcher;
   clientOptions?: Pick<ZendeskClientOptions, 'onResponse' | 'onRetry' | 'maxAttempts' | 'backoffBaseMs' | 'timeoutMs'>;
-  /** How long a tenant's settings (mapping, plan) are reused before they are read again. */
-  refreshMs?: number;
+  /** Time a request of `tenantId` waited for its rate budget (metrics). */
+  onBudgetWait?: (tenantId: string, waitedMs: number) => void;
 }
 
 export interface TenantRuntime extends TenantZendesk {
@@ -50,6 +50,18 @@ export interface TenantRuntime extends TenantZendesk {
 
 export function zendeskBaseUrl(template: string, subdomain: string): string {
   return template.replaceAll('{subdomain}', encodeURIComponent(subdomain)).replace(/\/+$/, '');
+}
+
+/** The budget as the client sees it, timing each wait for the metrics. */
+function timedBudget(budget: RateBudget, observe: (waitedMs: number) => void): RequestBudget {
+  return {
+    async acquire() {
+      const started = performance.now();
+      await budget.acquire();
+      observe(performance.now() - started);
+    },
+    pause: (ms) => budget.pause(ms),
+  };
 }
 
 /**
@@ -87,14 +99,16 @@ export class TenantZendeskDirectory implements TenantDirectory {
       settings.baseUrl ??
       zendeskBaseUrl(this.#options.baseUrlTemplate ?? 'https://{subdomain}.zendesk.com', settings.subdomain);
     const credentials = settings.credentials;
+    const onBudgetWait = this.#options.onBudgetWait;
+    const requestBudget = onBudgetWait ? timedBudget(budget, (ms) => onBudgetWait(tenantId, ms)) : budget;
     const authorizer: ZendeskAuthorizer =
       credentials.kind === 'oauth'
-        ? oauthAuthorizer(baseUrl, credentials, budget, this.#options.dispatcher)
+        ? oauthAuthorizer(baseUrl, credentials, requestBudget, this.#options.dispatcher)
         : apiTokenAuthorizer(credentials.email, credentials.apiToken);
     const client = new ZendeskClient({
       baseUrl,
       authorizer,
-      budget,
+      budget: requestBudget,
       ...(this.#options.dispatcher ? { dispatcher: this.#options.dispatcher } : {}),
       ...this.#options.clientOptions,
     });

@@ -61,7 +61,8 @@ export function buildCloudSuiteSimulator(options: CloudSuiteSimulatorOptions = {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   };
-  const baseUrlFor = (request: FastifyRequest) => options.publicBaseUrl ?? `${request.protocol}://${request.headers.host}`;
+  const baseUrlFor = (request: FastifyRequest) =>
+    options.publicBaseUrl ?? `${request.protocol}://${request.headers.host}`;
 
   const addTenant = (tenantOptions: TenantOptions) => {
     if (tenants.has(tenantOptions.tenantId)) throw new Error(`tenant ${tenantOptions.tenantId} exists`);
@@ -81,7 +82,16 @@ export function buildCloudSuiteSimulator(options: CloudSuiteSimulatorOptions = {
   registerIonOAuthRoutes(app, { tenant: tenantOf, tokens });
   registerM3MiRoutes(app, tenantOf);
   registerCsiIdoRoutes(app, tenantOf);
-  registerSimulatorAdminRoutes(app, { tenants, addTenant, ionapiFileFor, baseUrlFor, tokens, limiter, faults, requestLog });
+  registerSimulatorAdminRoutes(app, {
+    tenants,
+    addTenant,
+    ionapiFileFor,
+    baseUrlFor,
+    tokens,
+    limiter,
+    faults,
+    requestLog,
+  });
 
   return {
     app,

@@ -51,7 +51,10 @@ export class TenantOptionsError extends Error {
 
 const TENANT_ID = /^[A-Z0-9][A-Z0-9_]{1,39}$/;
 
-export function createTenant(options: TenantOptions, defaults: { records: number; seed: number; now?: () => number }): CloudSuiteTenant {
+export function createTenant(
+  options: TenantOptions,
+  defaults: { records: number; seed: number; now?: () => number },
+): CloudSuiteTenant {
   if (typeof options.tenantId !== 'string' || !TENANT_ID.test(options.tenantId)) {
     throw new TenantOptionsError('tenantId', 'tenantId must be 2-40 upper-case letters, digits or _ (e.g. ACME_TST)');
   }

@@ -46,7 +46,23 @@ export const IDO_COLLECTIONS: Record<string, IdoCollection> = {
     table: 'vendor',
     entity: 'supplier',
     keyProperties: ['VendNum'],
-    properties: ['VendNum', 'Name', 'Contact', 'Phone', 'ExternalEmailAddr', 'CurrCode', 'TermsCode', 'VadCity', 'VadCountry', 'TaxRegNum1', 'Stat', 'CreateDate', 'RecordDate', 'UpdatedBy', '_ItemId'],
+    properties: [
+      'VendNum',
+      'Name',
+      'Contact',
+      'Phone',
+      'ExternalEmailAddr',
+      'CurrCode',
+      'TermsCode',
+      'VadCity',
+      'VadCountry',
+      'TaxRegNum1',
+      'Stat',
+      'CreateDate',
+      'RecordDate',
+      'UpdatedBy',
+      '_ItemId',
+    ],
     dateProperties: new Set(['CreateDate', 'RecordDate']),
     rows: (d, i) => {
       const s = d.record('supplier', i);
@@ -76,7 +92,23 @@ export const IDO_COLLECTIONS: Record<string, IdoCollection> = {
     table: 'customer',
     entity: 'customer',
     keyProperties: ['CustNum'],
-    properties: ['CustNum', 'CustSeq', 'Name', 'Phone', 'ExternalEmailAddr', 'CurrCode', 'TermsCode', 'CustType', 'City', 'Country', 'Stat', 'CreateDate', 'RecordDate', 'UpdatedBy', '_ItemId'],
+    properties: [
+      'CustNum',
+      'CustSeq',
+      'Name',
+      'Phone',
+      'ExternalEmailAddr',
+      'CurrCode',
+      'TermsCode',
+      'CustType',
+      'City',
+      'Country',
+      'Stat',
+      'CreateDate',
+      'RecordDate',
+      'UpdatedBy',
+      '_ItemId',
+    ],
     dateProperties: new Set(['CreateDate', 'RecordDate']),
     rows: (d, i) => {
       const c = d.record('customer', i);
@@ -106,7 +138,20 @@ export const IDO_COLLECTIONS: Record<string, IdoCollection> = {
     table: 'po',
     entity: 'purchase-order',
     keyProperties: ['PoNum'],
-    properties: ['PoNum', 'VendNum', 'OrderDate', 'Stat', 'CurrCode', 'Buyer', 'TotalAmount', 'Whse', 'CreateDate', 'RecordDate', 'UpdatedBy', '_ItemId'],
+    properties: [
+      'PoNum',
+      'VendNum',
+      'OrderDate',
+      'Stat',
+      'CurrCode',
+      'Buyer',
+      'TotalAmount',
+      'Whse',
+      'CreateDate',
+      'RecordDate',
+      'UpdatedBy',
+      '_ItemId',
+    ],
     dateProperties: new Set(['OrderDate', 'CreateDate', 'RecordDate']),
     rows: (d, i) => {
       const p = d.record('purchase-order', i);
@@ -133,7 +178,21 @@ export const IDO_COLLECTIONS: Record<string, IdoCollection> = {
     table: 'poitem',
     entity: 'purchase-order',
     keyProperties: ['PoNum', 'PoLine'],
-    properties: ['PoNum', 'PoLine', 'PoRelease', 'Item', 'Description', 'QtyOrdered', 'QtyReceived', 'ItemCost', 'UM', 'DueDate', 'Stat', 'RecordDate', '_ItemId'],
+    properties: [
+      'PoNum',
+      'PoLine',
+      'PoRelease',
+      'Item',
+      'Description',
+      'QtyOrdered',
+      'QtyReceived',
+      'ItemCost',
+      'UM',
+      'DueDate',
+      'Stat',
+      'RecordDate',
+      '_ItemId',
+    ],
     dateProperties: new Set(['DueDate', 'RecordDate']),
     rows: (d, i) => {
       const p = d.record('purchase-order', i);
@@ -159,7 +218,20 @@ export const IDO_COLLECTIONS: Record<string, IdoCollection> = {
     table: 'aptrxp',
     entity: 'invoice',
     keyProperties: ['Voucher'],
-    properties: ['Voucher', 'VendNum', 'InvNum', 'InvDate', 'DueDate', 'InvAmt', 'PoNum', 'Type', 'CurrCode', 'PayDate', 'RecordDate', '_ItemId'],
+    properties: [
+      'Voucher',
+      'VendNum',
+      'InvNum',
+      'InvDate',
+      'DueDate',
+      'InvAmt',
+      'PoNum',
+      'Type',
+      'CurrCode',
+      'PayDate',
+      'RecordDate',
+      '_ItemId',
+    ],
     dateProperties: new Set(['InvDate', 'DueDate', 'PayDate', 'RecordDate']),
     rows: (d, i) => {
       const v = d.record('invoice', i);
@@ -190,7 +262,15 @@ export const IDO_COLLECTIONS: Record<string, IdoCollection> = {
     dateProperties: new Set(['RecordDate']),
     rows: (d, i) => {
       const a = d.record('gl-account', i);
-      const typeByClass: Record<string, string> = { '1': 'A', '2': 'L', '3': 'O', '4': 'R', '5': 'E', '6': 'E', '7': 'E' };
+      const typeByClass: Record<string, string> = {
+        '1': 'A',
+        '2': 'L',
+        '3': 'O',
+        '4': 'R',
+        '5': 'E',
+        '6': 'E',
+        '7': 'E',
+      };
       return [
         {
           Acct: a.key,

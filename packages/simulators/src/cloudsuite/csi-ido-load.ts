@@ -4,8 +4,9 @@
  * `MessageCode`. `recordcap` -1 (default) means 200 rows, 0 means all. Paging is `loadtype=NEXT`
  * with the `Bookmark` of the previous answer, whose `<L>` element holds the last row's key.
  */
+
+import { IDO_COLLECTIONS, type IdoCollection, type IdoRow } from './csi-ido-collections.ts';
 import type { DistributorDataset } from './distributor-dataset.ts';
-import { type IdoCollection, type IdoRow, IDO_COLLECTIONS } from './csi-ido-collections.ts';
 import { compareValues } from './exportmi-query.ts';
 import { IllegalFilterError, idoConditionHolds, parseIdoFilter } from './ido-filter.ts';
 import { parseCsiDateTime } from './m3-timestamp.ts';
@@ -31,7 +32,14 @@ export interface IdoLoadQuery {
 const DEFAULT_RECORD_CAP = 200;
 
 export function idoFailure(message: string, messageCode = 1): IdoLoadResponse {
-  return { Items: null, Bookmark: null, MoreRowsExist: false, Success: false, Message: message, MessageCode: messageCode };
+  return {
+    Items: null,
+    Bookmark: null,
+    MoreRowsExist: false,
+    Success: false,
+    Message: message,
+    MessageCode: messageCode,
+  };
 }
 
 const escapeXml = (v: string) => v.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -78,7 +86,8 @@ export function loadCollection(dataset: DistributorDataset, idoName: string, que
     return idoFailure(err instanceof IllegalFilterError ? err.message : 'IllegalFilterException');
   }
   const badProperty = conditions.find((c) => !ido.properties.includes(c.property));
-  if (badProperty) return idoFailure(`IllegalFilterException: ${badProperty.property} is not a property of ${ido.name}`);
+  if (badProperty)
+    return idoFailure(`IllegalFilterException: ${badProperty.property} is not a property of ${ido.name}`);
 
   let cap = DEFAULT_RECORD_CAP;
   if (query.recordcap !== undefined && query.recordcap !== '') {

@@ -4,18 +4,24 @@
  * HTTP 400 and a Success:false body (the exact status of the real service is not documented).
  */
 import type { FastifyInstance } from 'fastify';
-import { idoFailure, loadCollection } from './csi-ido-load.ts';
 import type { CloudSuiteTenant } from './cloudsuite-tenant.ts';
+import { idoFailure, loadCollection } from './csi-ido-load.ts';
 
-export function registerCsiIdoRoutes(app: FastifyInstance, tenantOf: (id: string) => CloudSuiteTenant | undefined): void {
+export function registerCsiIdoRoutes(
+  app: FastifyInstance,
+  tenantOf: (id: string) => CloudSuiteTenant | undefined,
+): void {
   app.get<{ Params: { tenant: string; ido: string }; Querystring: Record<string, string> }>(
     '/:tenant/CSI/IDORequestService/ido/load/:ido',
     async (request, reply) => {
       const tenant = tenantOf(request.params.tenant);
-      if (!tenant || tenant.product !== 'csi') return reply.code(404).send({ error: 'Not Found', message: 'No CSI service for this tenant' });
+      if (tenant?.product !== 'csi')
+        return reply.code(404).send({ error: 'Not Found', message: 'No CSI service for this tenant' });
       const config = request.headers['x-infor-mongooseconfig'];
       if (typeof config !== 'string' || config.trim() === '') {
-        return reply.code(400).send(idoFailure('The X-Infor-MongooseConfig header is required when calling through ION API'));
+        return reply
+          .code(400)
+          .send(idoFailure('The X-Infor-MongooseConfig header is required when calling through ION API'));
       }
       if (config !== tenant.mongooseConfig) {
         return reply.code(400).send(idoFailure(`Configuration ${config} is not available on this application server`));

@@ -112,7 +112,20 @@ const NAME_CORE = [
   'Chemicals',
   'Bearings',
 ];
-const FIRST_NAMES = ['Anna', 'Ben', 'Carla', 'David', 'Emma', 'Felix', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kara', 'Liam'];
+const FIRST_NAMES = [
+  'Anna',
+  'Ben',
+  'Carla',
+  'David',
+  'Emma',
+  'Felix',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kara',
+  'Liam',
+];
 const LAST_NAMES = ['Berg', 'Chen', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jansen', 'Kowalski'];
 /** M3 payment terms codes with their net days. */
 const PAYMENT_TERMS: readonly { code: string; days: number }[] = [

@@ -65,7 +65,8 @@ function splitOnAnd(clause: string): string[] {
       current = '';
       continue;
     }
-    if (!inQuote && (/^or$/i.test(token) || /[()]/.test(token))) throw new QueryError('Only AND-joined conditions are supported');
+    if (!inQuote && (/^or$/i.test(token) || /[()]/.test(token)))
+      throw new QueryError('Only AND-joined conditions are supported');
     current += token;
     if (quotes % 2 === 1) inQuote = !inQuote;
   }

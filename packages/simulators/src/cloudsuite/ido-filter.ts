@@ -20,7 +20,8 @@ export class IllegalFilterError extends Error {
   }
 }
 
-const CONDITION = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<>|>=|<=|=|>|<|\s+LIKE\s+)\s*(N?'(?:[^']|'')*'|-?\d+(?:\.\d+)?)\s*$/i;
+const CONDITION =
+  /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<>|>=|<=|=|>|<|\s+LIKE\s+)\s*(N?'(?:[^']|'')*'|-?\d+(?:\.\d+)?)\s*$/i;
 
 export function parseIdoFilter(filter: string): IdoCondition[] {
   if (filter.trim() === '') return [];
@@ -37,7 +38,7 @@ export function parseIdoFilter(filter: string): IdoCondition[] {
       throw new IllegalFilterError(`IllegalFilterException: unsupported expression in filter "${filter}"`);
     }
     current += token;
-    if (((token.match(/'/g) ?? []).length % 2) === 1) inQuote = !inQuote;
+    if ((token.match(/'/g) ?? []).length % 2 === 1) inQuote = !inQuote;
   }
   parts.push(current);
   return parts
@@ -46,7 +47,8 @@ export function parseIdoFilter(filter: string): IdoCondition[] {
       const m = CONDITION.exec(part);
       if (!m) throw new IllegalFilterError(`IllegalFilterException: cannot parse "${part.trim()}"`);
       const raw = m[3]!;
-      const value = raw.startsWith("'") || /^N'/i.test(raw) ? raw.replace(/^N?'/i, '').slice(0, -1).replaceAll("''", "'") : raw;
+      const value =
+        raw.startsWith("'") || /^N'/i.test(raw) ? raw.replace(/^N?'/i, '').slice(0, -1).replaceAll("''", "'") : raw;
       return { property: m[1]!, op: m[2]!.trim().toUpperCase() as IdoCondition['op'], value };
     });
 }
@@ -54,14 +56,21 @@ export function parseIdoFilter(filter: string): IdoCondition[] {
 export function idoConditionHolds(row: Record<string, string>, c: IdoCondition, dateProperties: Set<string>): boolean {
   const actual = row[c.property] ?? '';
   if (c.op === 'LIKE') {
-    const pattern = new RegExp(`^${c.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('%', '.*').replaceAll('_', '.')}$`, 'i');
+    const pattern = new RegExp(
+      `^${c.value
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replaceAll('%', '.*')
+        .replaceAll('_', '.')}$`,
+      'i',
+    );
     return pattern.test(actual);
   }
   let cmp: number;
   if (dateProperties.has(c.property)) {
     const a = parseCsiDateTime(actual);
     const b = parseCsiDateTime(c.value);
-    if (b === null) throw new IllegalFilterError(`IllegalFilterException: "${c.value}" is not a valid date for ${c.property}`);
+    if (b === null)
+      throw new IllegalFilterError(`IllegalFilterException: "${c.value}" is not a valid date for ${c.property}`);
     if (a === null) return false;
     cmp = Math.sign(a - b);
   } else {

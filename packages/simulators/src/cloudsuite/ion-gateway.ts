@@ -38,9 +38,16 @@ function classify(url: string): RequestFacts {
   const tenant = seg[1] || null;
   if (seg[2] === 'as') return { tenant, requestClass: 'token', program: null, transaction: null, injected: null };
   if (seg[2] === 'M3') {
-    return { tenant, requestClass: 'api', program: seg[6] ?? null, transaction: seg[7]?.split(';')[0] ?? null, injected: null };
+    return {
+      tenant,
+      requestClass: 'api',
+      program: seg[6] ?? null,
+      transaction: seg[7]?.split(';')[0] ?? null,
+      injected: null,
+    };
   }
-  if (seg[2] === 'CSI') return { tenant, requestClass: 'api', program: seg[7] ?? null, transaction: seg[6] ?? null, injected: null };
+  if (seg[2] === 'CSI')
+    return { tenant, requestClass: 'api', program: seg[7] ?? null, transaction: seg[6] ?? null, injected: null };
   return { tenant, requestClass: 'api', program: null, transaction: null, injected: null };
 }
 
@@ -67,7 +74,13 @@ function unauthorized(reply: FastifyReply, description: string) {
     .send({ error: 'invalid_token', error_description: description });
 }
 
-async function applyFault(rule: FaultRule, request: FastifyRequest, reply: FastifyReply, tokens: IonTokenStore, tenant: string | null) {
+async function applyFault(
+  rule: FaultRule,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tokens: IonTokenStore,
+  tenant: string | null,
+) {
   switch (rule.kind) {
     case 'slow':
       await sleep(rule.delayMs ?? 2000);
@@ -88,9 +101,15 @@ async function applyFault(rule: FaultRule, request: FastifyRequest, reply: Fasti
     }
     case 'malformed':
       if (rule.body === 'html') {
-        return reply.code(rule.status ?? 200).type('text/html').send(HTML_ERROR_PAGE(rule.status ?? 200, 'Service error'));
+        return reply
+          .code(rule.status ?? 200)
+          .type('text/html')
+          .send(HTML_ERROR_PAGE(rule.status ?? 200, 'Service error'));
       }
-      return reply.code(rule.status ?? 200).type('application/json').send('{"results":[{"transaction":"');
+      return reply
+        .code(rule.status ?? 200)
+        .type('application/json')
+        .send('{"results":[{"transaction":"');
   }
 }
 
@@ -114,14 +133,21 @@ export function registerIonGateway(
     if (f.requestClass === 'api') {
       const check = deps.tokens.checkAccess(bearerOf(request));
       if (!check.ok) {
-        const why = { missing: 'Bearer token is missing', unknown: 'The access token is invalid', expired: 'The access token has expired', revoked: 'The access token has been revoked' };
+        const why = {
+          missing: 'Bearer token is missing',
+          unknown: 'The access token is invalid',
+          expired: 'The access token has expired',
+          revoked: 'The access token has been revoked',
+        };
         return unauthorized(reply, why[check.reason]);
       }
-      if (check.tenantId !== tenant.tenantId) return unauthorized(reply, 'The access token is not valid for this tenant');
+      if (check.tenantId !== tenant.tenantId)
+        return unauthorized(reply, 'The access token is not valid for this tenant');
       const decision = deps.limiter.take(tenant.tenantId, { rpm: tenant.rpm, sendRetryAfter: tenant.sendRetryAfter });
       if (!decision.allowed) {
         f.injected = 'rate-limit';
-        if (tenant.sendRetryAfter && decision.retryAfterSec !== undefined) reply.header('retry-after', String(decision.retryAfterSec));
+        if (tenant.sendRetryAfter && decision.retryAfterSec !== undefined)
+          reply.header('retry-after', String(decision.retryAfterSec));
         return reply.code(429).send({ error: 'Too Many Requests', message: 'Quota exceeded for this tenant' });
       }
     }

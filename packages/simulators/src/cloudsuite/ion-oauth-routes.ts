@@ -71,12 +71,14 @@ export function registerIonOAuthRoutes(
     const tenant = deps.tenant(request.params.tenant);
     if (!tenant) return reply.code(404).send({ error: 'invalid_request', error_description: 'Unknown tenant' });
     const form = formOf(request);
-    if (!form) return oauthError(reply, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    if (!form)
+      return oauthError(reply, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     if (!form.grant_type) return oauthError(reply, 400, 'invalid_request', 'Missing grant_type');
     if (!authenticateClient(request, reply, tenant, form)) return reply;
 
     if (form.grant_type === 'password') {
-      if (!form.username || !form.password) return oauthError(reply, 400, 'invalid_request', 'Missing username or password');
+      if (!form.username || !form.password)
+        return oauthError(reply, 400, 'invalid_request', 'Missing username or password');
       if (form.username !== tenant.serviceAccountKey || form.password !== tenant.serviceAccountSecret) {
         return oauthError(reply, 400, 'invalid_grant', 'Invalid resource owner credentials');
       }
@@ -91,14 +93,20 @@ export function registerIonOAuthRoutes(
       const issued = deps.tokens.issue(tenant.tenantId, tenant.tokenExpiresInSec, true, form.refresh_token);
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(issued);
     }
-    return oauthError(reply, 400, 'unsupported_grant_type', `Grant type ${form.grant_type} is not supported for this client`);
+    return oauthError(
+      reply,
+      400,
+      'unsupported_grant_type',
+      `Grant type ${form.grant_type} is not supported for this client`,
+    );
   });
 
   app.post<{ Params: { tenant: string } }>('/:tenant/as/revoke_token.oauth2', async (request, reply) => {
     const tenant = deps.tenant(request.params.tenant);
     if (!tenant) return reply.code(404).send({ error: 'invalid_request', error_description: 'Unknown tenant' });
     const form = formOf(request);
-    if (!form) return oauthError(reply, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    if (!form)
+      return oauthError(reply, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     if (!authenticateClient(request, reply, tenant, form)) return reply;
     if (!form.token) return oauthError(reply, 400, 'invalid_request', 'Missing token');
     deps.tokens.revoke(form.token, tenant.tenantId);

@@ -4,7 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type TokenCheck = { ok: true; tenantId: string } | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
+export type TokenCheck =
+  | { ok: true; tenantId: string }
+  | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
 
 interface AccessToken {
   tenantId: string;
@@ -33,7 +35,12 @@ export class IonTokenStore {
     this.#now = now;
   }
 
-  issue(tenantId: string, expiresInSec: number, withRefreshToken: boolean, existingRefreshToken?: string): IssuedTokens {
+  issue(
+    tenantId: string,
+    expiresInSec: number,
+    withRefreshToken: boolean,
+    existingRefreshToken?: string,
+  ): IssuedTokens {
     this.#prune();
     const access_token = randomBytes(24).toString('base64url');
     this.#access.set(access_token, { tenantId, expiresAtMs: this.#now() + expiresInSec * 1000, revoked: false });

@@ -6,7 +6,11 @@
 import type { MiRecord } from './m3-record-views.ts';
 
 /** Error types m3api-rest reports (seen in field code: ServerReturnedNOK, TransactionNotFound, …). */
-export type MiErrorType = 'ServerReturnedNOK' | 'TransactionNotFound' | 'MandatoryInputFieldNotFound' | 'InputFieldTooLong';
+export type MiErrorType =
+  | 'ServerReturnedNOK'
+  | 'TransactionNotFound'
+  | 'MandatoryInputFieldNotFound'
+  | 'InputFieldTooLong';
 
 export interface MiError {
   errorMessage: string;
@@ -49,5 +53,10 @@ export function miFailure(transaction: string, error: MiError): MiResponse {
 
 /** A record-not-found NOK, the answer of a Get transaction for an unknown key. */
 export function recordNotFound(field: string, what: string, value: string): MiError {
-  return { errorType: 'ServerReturnedNOK', errorCode: 'XRE0103', errorField: field, errorMessage: `${what} ${value} does not exist` };
+  return {
+    errorType: 'ServerReturnedNOK',
+    errorCode: 'XRE0103',
+    errorField: field,
+    errorMessage: `${what} ${value} does not exist`,
+  };
 }

@@ -11,7 +11,16 @@ import { M3_DATE_FIELDS, M3_FIELD_LENGTH, type MiRecord } from './m3-record-view
 import { M3_DATE_FORMATS, type M3DateFormat, renderDate } from './m3-timestamp.ts';
 import { checkCompany, checkDivision, MI_PROGRAMS } from './m3-transactions.ts';
 
-const SESSION_PARAMS = new Set(['maxrecs', 'returncols', 'cono', 'divi', 'dateformat', 'excludeempty', 'righttrim', 'metadata']);
+const SESSION_PARAMS = new Set([
+  'maxrecs',
+  'returncols',
+  'cono',
+  'divi',
+  'dateformat',
+  'excludeempty',
+  'righttrim',
+  'metadata',
+]);
 const DEFAULT_MAXRECS = 100;
 
 function firstValue(v: unknown): string | undefined {
@@ -19,7 +28,12 @@ function firstValue(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export function executeMi(tenant: CloudSuiteTenant, program: string, transactionSegment: string, query: Record<string, unknown>): MiResponse {
+export function executeMi(
+  tenant: CloudSuiteTenant,
+  program: string,
+  transactionSegment: string,
+  query: Record<string, unknown>,
+): MiResponse {
   const [transactionName = '', ...matrix] = transactionSegment.split(';');
   const session: Record<string, string> = {};
   const inputs: Record<string, string> = {};
@@ -39,13 +53,17 @@ export function executeMi(tenant: CloudSuiteTenant, program: string, transaction
   if (!miProgram) return fail({ errorType: 'ServerReturnedNOK', errorMessage: `Program ${program} does not exist` });
   const transaction = miProgram.transactions[transactionName];
   if (!transaction) {
-    return fail({ errorType: 'TransactionNotFound', errorMessage: `Transaction ${transactionName} does not exist in ${miProgram.name}` });
+    return fail({
+      errorType: 'TransactionNotFound',
+      errorMessage: `Transaction ${transactionName} does not exist in ${miProgram.name}`,
+    });
   }
 
   let maxrecs = DEFAULT_MAXRECS;
   if (session.maxrecs !== undefined) {
     const n = Number(session.maxrecs);
-    if (!Number.isInteger(n) || n < 0) return fail({ errorType: 'ServerReturnedNOK', errorMessage: `Invalid maxrecs ${session.maxrecs}` });
+    if (!Number.isInteger(n) || n < 0)
+      return fail({ errorType: 'ServerReturnedNOK', errorMessage: `Invalid maxrecs ${session.maxrecs}` });
     maxrecs = n === 0 ? Number.POSITIVE_INFINITY : n;
   }
   const dateFormat = (session.dateformat ?? 'YMD8').toUpperCase();
@@ -58,21 +76,34 @@ export function executeMi(tenant: CloudSuiteTenant, program: string, transaction
   for (const field of transaction.inputs) {
     const value = inputs[field.name];
     if (field.mandatory && (value === undefined || value.trim() === '')) {
-      return fail({ errorType: 'MandatoryInputFieldNotFound', errorField: field.name, errorMessage: `Mandatory input field ${field.name} not found` });
+      return fail({
+        errorType: 'MandatoryInputFieldNotFound',
+        errorField: field.name,
+        errorMessage: `Mandatory input field ${field.name} not found`,
+      });
     }
     if (value !== undefined && value.length > field.length) {
-      return fail({ errorType: 'InputFieldTooLong', errorField: field.name, errorMessage: `Input field ${field.name} is too long (max ${field.length})` });
+      return fail({
+        errorType: 'InputFieldTooLong',
+        errorField: field.name,
+        errorMessage: `Input field ${field.name} is too long (max ${field.length})`,
+      });
     }
   }
 
   const outcome = transaction.run({ dataset: tenant.dataset, inputs, maxrecs });
   if ('error' in outcome) return fail(outcome.error);
   const returnCols = session.returncols
-    ? session.returncols.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)
+    ? session.returncols
+        .split(',')
+        .map((c) => c.trim().toUpperCase())
+        .filter(Boolean)
     : null;
   const excludeEmpty = session.excludeempty?.toLowerCase() === 'true';
   const rightTrim = session.righttrim?.toLowerCase() !== 'false';
-  const shaped = outcome.records.map((record) => shapeRecord(record, { returnCols, excludeEmpty, rightTrim, dateFormat: dateFormat as M3DateFormat }));
+  const shaped = outcome.records.map((record) =>
+    shapeRecord(record, { returnCols, excludeEmpty, rightTrim, dateFormat: dateFormat as M3DateFormat }),
+  );
   return miSuccess(transaction.name, shaped);
 }
 
@@ -97,8 +128,11 @@ export function registerM3MiRoutes(app: FastifyInstance, tenantOf: (id: string) 
     '/:tenant/M3/m3api-rest/v2/execute/:program/:transaction',
     async (request, reply) => {
       const tenant = tenantOf(request.params.tenant);
-      if (!tenant || tenant.product !== 'm3') return reply.code(404).send({ error: 'Not Found', message: 'No M3 service for this tenant' });
-      return reply.send(executeMi(tenant, request.params.program, request.params.transaction, request.query as Record<string, unknown>));
+      if (tenant?.product !== 'm3')
+        return reply.code(404).send({ error: 'Not Found', message: 'No M3 service for this tenant' });
+      return reply.send(
+        executeMi(tenant, request.params.program, request.params.transaction, request.query as Record<string, unknown>),
+      );
     },
   );
 }

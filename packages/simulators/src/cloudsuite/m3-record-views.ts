@@ -161,12 +161,44 @@ export function invoiceFpledgRow(i: InvoiceRecord): MiRecord {
 
 export function supplierCidmasRow(s: SupplierRecord): MiRecord {
   const mi = supplierMi(s);
-  return prefixed('ID', mi, ['CONO', 'SUNO', 'SUNM', 'SUTY', 'STAT', 'CSCD', 'LNCD', 'CUCD', 'TEPY', 'PHNO', 'VRNO', 'ALSU', 'RGDT', 'LMDT', 'CHID', 'LMTS']);
+  return prefixed('ID', mi, [
+    'CONO',
+    'SUNO',
+    'SUNM',
+    'SUTY',
+    'STAT',
+    'CSCD',
+    'LNCD',
+    'CUCD',
+    'TEPY',
+    'PHNO',
+    'VRNO',
+    'ALSU',
+    'RGDT',
+    'LMDT',
+    'CHID',
+    'LMTS',
+  ]);
 }
 
 export function purchaseOrderMpheadRow(p: PurchaseOrderRecord): MiRecord {
   const mi = purchaseOrderHeadMi(p);
-  return prefixed('IA', mi, ['CONO', 'DIVI', 'PUNO', 'SUNO', 'PUDT', 'DWDT', 'PUSL', 'PUST', 'CUCD', 'BUYE', 'RGDT', 'LMDT', 'CHID', 'LMTS']);
+  return prefixed('IA', mi, [
+    'CONO',
+    'DIVI',
+    'PUNO',
+    'SUNO',
+    'PUDT',
+    'DWDT',
+    'PUSL',
+    'PUST',
+    'CUCD',
+    'BUYE',
+    'RGDT',
+    'LMDT',
+    'CHID',
+    'LMTS',
+  ]);
 }
 
 export function glAccountFchaccRow(a: GlAccountRecord): MiRecord {

@@ -71,7 +71,12 @@ function lmtsAfter(inputs: Record<string, string>): number | MiError {
   if (raw === undefined || raw.trim() === '') return Number.NEGATIVE_INFINITY;
   const ms = parseLmts(raw);
   if (ms === null) {
-    return { errorType: 'ServerReturnedNOK', errorCode: 'WLM0102', errorField: 'LMTS', errorMessage: `Timestamp ${raw} is invalid` };
+    return {
+      errorType: 'ServerReturnedNOK',
+      errorCode: 'WLM0102',
+      errorField: 'LMTS',
+      errorMessage: `Timestamp ${raw} is invalid`,
+    };
   }
   return ms;
 }
@@ -136,12 +141,19 @@ function exportSelect(call: MiCall): MiOutcome {
     query = parseExportQuery(call.inputs.QERY ?? '');
   } catch (err) {
     const message = err instanceof QueryError ? err.message : 'Invalid query';
-    return { error: { errorType: 'ServerReturnedNOK', errorCode: 'XQE0001', errorField: 'QERY', errorMessage: message } };
+    return {
+      error: { errorType: 'ServerReturnedNOK', errorCode: 'XQE0001', errorField: 'QERY', errorMessage: message },
+    };
   }
   const table = EXPORT_TABLES[query.table];
   if (!table) {
     return {
-      error: { errorType: 'ServerReturnedNOK', errorCode: 'XQE0002', errorField: 'QERY', errorMessage: `Table ${query.table} does not exist` },
+      error: {
+        errorType: 'ServerReturnedNOK',
+        errorCode: 'XQE0002',
+        errorField: 'QERY',
+        errorMessage: `Table ${query.table} does not exist`,
+      },
     };
   }
   const sample = table.row(call.dataset, 0);
@@ -183,7 +195,12 @@ function exportSelect(call: MiCall): MiOutcome {
 }
 
 function notAuthorizedForCompany(cono: string): MiError {
-  return { errorType: 'ServerReturnedNOK', errorCode: 'XAU0008', errorField: 'CONO', errorMessage: `Not authorized for company ${cono}` };
+  return {
+    errorType: 'ServerReturnedNOK',
+    errorCode: 'XAU0008',
+    errorField: 'CONO',
+    errorMessage: `Not authorized for company ${cono}`,
+  };
 }
 
 /** Checks a CONO input against the tenant's company. */
@@ -194,7 +211,12 @@ export function checkCompany(cono: string | undefined): MiError | null {
 
 export function checkDivision(divi: string | undefined): MiError | null {
   if (divi === undefined || divi.trim() === '' || DIVISIONS.some((d) => d.divi === divi.trim())) return null;
-  return { errorType: 'ServerReturnedNOK', errorCode: 'XDI0001', errorField: 'DIVI', errorMessage: `Division ${divi.trim()} does not exist` };
+  return {
+    errorType: 'ServerReturnedNOK',
+    errorCode: 'XDI0001',
+    errorField: 'DIVI',
+    errorMessage: `Division ${divi.trim()} does not exist`,
+  };
 }
 
 export const MI_PROGRAMS: Record<string, MiProgram> = {
@@ -223,7 +245,9 @@ export const MI_PROGRAMS: Record<string, MiProgram> = {
         inputs: [CONO, { name: 'SUNO', length: 10, mandatory: true, description: 'Supplier number' }],
         run: (call) => {
           const s = call.dataset.find('supplier', call.inputs.SUNO!);
-          return s ? { records: [supplierMi(s)] } : { error: recordNotFound('SUNO', 'Supplier number', call.inputs.SUNO!) };
+          return s
+            ? { records: [supplierMi(s)] }
+            : { error: recordNotFound('SUNO', 'Supplier number', call.inputs.SUNO!) };
         },
       },
     },
@@ -237,7 +261,9 @@ export const MI_PROGRAMS: Record<string, MiProgram> = {
         description: 'List customers by number',
         inputs: [CONO, { name: 'CUNO', length: 10, description: 'Customer number (from)' }, LMTS],
         run: (call) =>
-          listChanged(call, 'customer', (i) => customerMi(call.dataset.record('customer', i)), { key: call.inputs.CUNO }),
+          listChanged(call, 'customer', (i) => customerMi(call.dataset.record('customer', i)), {
+            key: call.inputs.CUNO,
+          }),
       },
       GetBasicData: {
         name: 'GetBasicData',
@@ -245,7 +271,9 @@ export const MI_PROGRAMS: Record<string, MiProgram> = {
         inputs: [CONO, { name: 'CUNO', length: 10, mandatory: true, description: 'Customer number' }],
         run: (call) => {
           const c = call.dataset.find('customer', call.inputs.CUNO!);
-          return c ? { records: [customerMi(c)] } : { error: recordNotFound('CUNO', 'Customer number', call.inputs.CUNO!) };
+          return c
+            ? { records: [customerMi(c)] }
+            : { error: recordNotFound('CUNO', 'Customer number', call.inputs.CUNO!) };
         },
       },
     },
@@ -316,7 +344,12 @@ export const MI_PROGRAMS: Record<string, MiProgram> = {
           const aitp = call.inputs.AITP!.trim();
           if (!/^[1-7]$/.test(aitp)) {
             return {
-              error: { errorType: 'ServerReturnedNOK', errorCode: 'WAI0102', errorField: 'AITP', errorMessage: `Accounting dimension ${aitp} is invalid` },
+              error: {
+                errorType: 'ServerReturnedNOK',
+                errorCode: 'WAI0102',
+                errorField: 'AITP',
+                errorMessage: `Accounting dimension ${aitp} is invalid`,
+              },
             };
           }
           // The chart of accounts is dimension 1; the other dimensions are empty in this company.
@@ -360,8 +393,20 @@ export const MI_PROGRAMS: Record<string, MiProgram> = {
         run: (call) => {
           const name = call.inputs.MINM!.trim().toUpperCase();
           const program = MI_PROGRAMS[name];
-          if (!program) return { error: { errorType: 'ServerReturnedNOK', errorCode: 'XMI0001', errorField: 'MINM', errorMessage: `Program ${name} does not exist` } };
-          const records = Object.values(program.transactions).map((t) => ({ MINM: program.name, TRNM: t.name, TRDS: t.description }));
+          if (!program)
+            return {
+              error: {
+                errorType: 'ServerReturnedNOK',
+                errorCode: 'XMI0001',
+                errorField: 'MINM',
+                errorMessage: `Program ${name} does not exist`,
+              },
+            };
+          const records = Object.values(program.transactions).map((t) => ({
+            MINM: program.name,
+            TRNM: t.name,
+            TRDS: t.description,
+          }));
           return { records: take(records, call.maxrecs) };
         },
       },
@@ -388,13 +433,26 @@ export const MI_PROGRAMS: Record<string, MiProgram> = {
           };
           const fileByEntity = Object.fromEntries(Object.entries(entityByFile).map(([f, e]) => [e, f]));
           if (file && !entityByFile[file]) {
-            return { error: { errorType: 'ServerReturnedNOK', errorCode: 'XQE0002', errorField: 'FILE', errorMessage: `Table ${file} does not exist` } };
+            return {
+              error: {
+                errorType: 'ServerReturnedNOK',
+                errorCode: 'XQE0002',
+                errorField: 'FILE',
+                errorMessage: `Table ${file} does not exist`,
+              },
+            };
           }
           const deleted = call.dataset
             .deletedSince(after, file ? entityByFile[file] : undefined)
             .map((d) => {
               const lmts = formatLmts(d.deletedMs);
-              return { FILE: fileByEntity[d.entity]!, PK01: d.key, DLDT: lmts.slice(0, 8), DLTM: lmts.slice(8, 14), LMTS: lmts };
+              return {
+                FILE: fileByEntity[d.entity]!,
+                PK01: d.key,
+                DLDT: lmts.slice(0, 8),
+                DLTM: lmts.slice(8, 14),
+                LMTS: lmts,
+              };
             })
             .sort((a, b) => compareValues(a.LMTS, b.LMTS));
           return { records: take(deleted, call.maxrecs) };

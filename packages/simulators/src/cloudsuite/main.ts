@@ -17,7 +17,14 @@ const program = new Command()
   .option('--public-url <url>', 'base URL to write into .ionapi files (default: request Host)')
   .parse();
 
-const opts = program.opts<{ port: string; host: string; records: string; seed: string; tenants: string; publicUrl?: string }>();
+const opts = program.opts<{
+  port: string;
+  host: string;
+  records: string;
+  seed: string;
+  tenants: string;
+  publicUrl?: string;
+}>();
 const sim = buildCloudSuiteSimulator({
   records: Number(opts.records),
   seed: Number(opts.seed),
@@ -32,9 +39,13 @@ await sim.app.listen({ port: Number(opts.port), host: opts.host });
 const base = opts.publicUrl ?? sim.baseUrl();
 process.stdout.write(`CloudSuite simulator listening on ${base}\n`);
 for (const t of sim.state.tenants.values()) {
-  process.stdout.write(`  tenant ${t.tenantId} (${t.product}): curl -s ${base}/__sim/tenants/${t.tenantId}/ionapi > ${t.tenantId}.ionapi\n`);
+  process.stdout.write(
+    `  tenant ${t.tenantId} (${t.product}): curl -s ${base}/__sim/tenants/${t.tenantId}/ionapi > ${t.tenantId}.ionapi\n`,
+  );
 }
-process.stdout.write(`  new tenant: curl -s -X POST ${base}/__sim/tenants -H 'content-type: application/json' -d '{"tenantId":"NEW_TST"}'\n`);
+process.stdout.write(
+  `  new tenant: curl -s -X POST ${base}/__sim/tenants -H 'content-type: application/json' -d '{"tenantId":"NEW_TST"}'\n`,
+);
 const stop = async () => {
   await sim.close();
   process.exit(0);

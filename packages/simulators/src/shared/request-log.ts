@@ -34,7 +34,11 @@ export class RequestLog {
 
   record(entry: Omit<RequestLogEntry, 'seq' | 'timestamp'> & { timestamp?: string }): RequestLogEntry {
     this.#seq += 1;
-    const stored: RequestLogEntry = { ...entry, seq: this.#seq, timestamp: entry.timestamp ?? new Date().toISOString() };
+    const stored: RequestLogEntry = {
+      ...entry,
+      seq: this.#seq,
+      timestamp: entry.timestamp ?? new Date().toISOString(),
+    };
     this.#entries.push(stored);
     if (this.#entries.length > this.#capacity) this.#entries.splice(0, this.#entries.length - this.#capacity);
     return stored;

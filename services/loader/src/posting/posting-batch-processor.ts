@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChangeEvent } from '@mlc/common/entities';
-import type { LoaderMapping } from '../mapping/default-mapping.ts';
+import { isMlcError, type MlcErrorCode } from '@mlc/common/errors';
+import { DEFAULT_MAPPING, type LoaderMapping } from '../mapping/default-mapping.ts';
 import { mapChangeEvent } from '../mapping/record-mapper.ts';
 import type { TargetRecord } from '../mapping/target-record.ts';
 import type { ZendeskTarget } from '../targets/zendesk-target.ts';
@@ -70,6 +71,14 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(workers);
 }
 
+/** Why a tenant cannot be written at all: a retry gives the same answer until an operator fixes the tenant. */
+const UNUSABLE_TENANT: ReadonlySet<MlcErrorCode> = new Set([
+  'MLC_NOT_FOUND',
+  'MLC_VALIDATION',
+  'MLC_VAULT_KEY_UNKNOWN',
+  'MLC_VAULT_DECRYPT_FAILED',
+]);
+
 function errorInfo(error: unknown): ZendeskErrorInfo {
   if (error instanceof ZendeskRequestError) return error.zendesk;
   return {
@@ -103,12 +112,28 @@ export class PostingBatchProcessor {
   async process(batch: readonly InboundEvent[]): Promise<Posting[]> {
     const latest = new Map<string, Pending>();
     const byTenant = new Map<string, TenantZendesk>();
+    const unusable = new Map<string, ZendeskErrorInfo>();
+    const postings: Posting[] = [];
     for (const inbound of batch) {
       const { event } = inbound;
       let tenant = byTenant.get(event.tenantId);
+      if (tenant === undefined && !unusable.has(event.tenantId)) {
+        try {
+          tenant = await this.#options.tenants.get(event.tenantId);
+          byTenant.set(event.tenantId, tenant);
+        } catch (error) {
+          // Anything else (PostgreSQL down…) is transient: the batch fails and is consumed again.
+          if (!isMlcError(error) || !UNUSABLE_TENANT.has(error.code)) throw error;
+          unusable.set(event.tenantId, { status: 0, error: error.code, description: error.message, details: null });
+        }
+      }
       if (tenant === undefined) {
-        tenant = await this.#options.tenants.get(event.tenantId);
-        byTenant.set(event.tenantId, tenant);
+        // Dead-lettered with the reason, so the partition keeps moving and the events can be retried later.
+        for (const record of mapChangeEvent(event, DEFAULT_MAPPING)) {
+          const item = { record, inbound, key: '', previous: undefined };
+          postings.push(this.#posting(item, 'failed', null, 0, unusable.get(event.tenantId) ?? null));
+        }
+        continue;
       }
       for (const record of mapChangeEvent(event, tenant.mapping)) {
         const key = postingStateKey(record.tenantId, record.entity, record.naturalKey, record.zendeskTarget);
@@ -120,7 +145,6 @@ export class PostingBatchProcessor {
     const pending = [...latest.values()];
     const missing = pending.map((item) => item.key).filter((key) => !this.#applied.has(key));
     const stored = missing.length > 0 ? await this.#options.state.load(missing) : new Map<string, AppliedState>();
-    const postings: Posting[] = [];
     const toWrite: Pending[] = [];
     for (const item of pending) {
       item.previous = this.#applied.get(item.key) ?? stored.get(item.key);

@@ -17,10 +17,10 @@ const COLUMNS = [
   'source_topic',
   'source_partition',
   'source_offset',
+  'diff',
+  'body',
   'created_at',
 ] as const;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function row(posting: Posting): unknown[] {
   return [
@@ -34,10 +34,13 @@ function row(posting: Posting): unknown[] {
     posting.zendeskId,
     posting.error === null ? null : JSON.stringify(posting.error),
     posting.error?.error ?? null,
-    UUID.test(posting.runId) ? posting.runId : null,
+    posting.runId === '' ? null : posting.runId,
     posting.source.topic,
     posting.source.partition,
     posting.source.offset,
+    posting.diff === null ? null : JSON.stringify(posting.diff),
+    // Only applied bodies are needed (the next diff is taken against them); the others stay small.
+    posting.status === 'applied' && posting.body !== null ? JSON.stringify(posting.body) : null,
     posting.postedAt,
   ];
 }
@@ -88,9 +91,10 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
       zendesk_target: string;
       content_hash: string;
       zendesk_id: string | null;
+      body: Record<string, unknown> | null;
     }>(
       `SELECT DISTINCT ON (h.tenant_id, h.entity, h.natural_key, h.zendesk_target)
-              h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.content_hash, h.zendesk_id
+              h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.content_hash, h.zendesk_id, h.body
          FROM ${this.#table} h
          JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant_id, entity, natural_key, zendesk_target)
            ON h.tenant_id = k.tenant_id AND h.entity = k.entity AND h.natural_key = k.natural_key
@@ -103,7 +107,7 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
       states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
         contentHash: r.content_hash,
         zendeskId: r.zendesk_id,
-        body: null,
+        body: r.body,
       });
     }
     return states;

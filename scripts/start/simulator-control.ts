@@ -1,0 +1,63 @@
+/**
+ * The simulators' `/__sim` control endpoints, called over HTTP from another process (npm start, e2e tests):
+ * CloudSuite tenants and their `.ionapi`, record mutations; Zendesk accounts and their state.
+ */
+export interface CloudSuiteSimTenant {
+  tenantId: string;
+  product: string;
+  counts: Record<string, number>;
+  ionapi?: Record<string, unknown>;
+}
+
+export interface ZendeskSimState {
+  users: { id: number; external_id: string | null; name: string; user_fields: Record<string, unknown> }[];
+  organizations: { id: number; external_id: string | null; name: string; organization_fields: Record<string, unknown> }[];
+  customObjectRecords: Record<
+    string,
+    { id: string; external_id: string | null; name: string; custom_object_fields: Record<string, unknown> }[]
+  >;
+  duplicateCount: number;
+  writeCounts: Record<string, number>;
+}
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+export const cloudSuiteSim = {
+  addTenant: (baseUrl: string, options: { tenantId: string; records?: number; seed?: number; product?: 'm3' | 'csi' }) =>
+    call<CloudSuiteSimTenant>('POST', `${baseUrl}/__sim/tenants`, options),
+  tenant: (baseUrl: string, tenantId: string) =>
+    call<CloudSuiteSimTenant>('GET', `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}`),
+  ionapi: (baseUrl: string, tenantId: string) =>
+    call<Record<string, unknown>>('GET', `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}/ionapi`),
+  /** Changes (or deletes/adds) records of one entity; the changed ones get a new change stamp. */
+  mutate: (baseUrl: string, tenantId: string, entity: string, mutation: { change?: number; delete?: number; add?: number }) =>
+    call<Record<string, unknown>>(
+      'POST',
+      `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}/entities/${encodeURIComponent(entity)}/mutations`,
+      mutation,
+    ),
+  requests: (baseUrl: string, tenantId: string) =>
+    call<{ lastSeq: number; requests: { path?: string; program?: string }[] }>(
+      'GET',
+      `${baseUrl}/__sim/requests?tenant=${encodeURIComponent(tenantId)}`,
+    ),
+};
+
+export const zendeskSim = {
+  addAccount: (
+    baseUrl: string,
+    options: { subdomain: string; plan?: string; oauthClients: { identifier: string; secret: string }[]; [key: string]: unknown },
+  ) => call<{ subdomain: string; baseUrl: string }>('POST', `${baseUrl}/__sim/accounts`, options),
+  state: (baseUrl: string, subdomain: string) =>
+    call<ZendeskSimState>('GET', `${baseUrl}/__sim/accounts/${encodeURIComponent(subdomain)}/state`),
+  accountUrl: (baseUrl: string, subdomain: string) => `${baseUrl}/__account/${subdomain}`,
+};

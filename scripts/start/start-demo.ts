@@ -1,0 +1,201 @@
+/**
+ * `npm start`: the whole product on one command. Local Kafka + registry (+ PostgreSQL), both simulators with
+ * the distributor dataset, the three services as separate processes (logs in .data/logs), a demo tenant
+ * registered through the admin API, its Zendesk provisioned, one sync followed to Zendesk with per-entity
+ * progress, a summary of where to look; then it keeps running on the tenant's schedule until Ctrl-C.
+ * `--once` (or MLC_START_ONCE=1) stops after the first sync: exit 0 when every entity landed.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AdminApiClient, AdminApiError } from '../../packages/cli/src/admin-api-client.ts';
+import { adminApi } from '../../packages/cli/src/admin-api-operations.ts';
+import type { EntityProgress } from '../../packages/cli/src/run-progress.ts';
+import { ChildProcessGroup } from './child-process-group.ts';
+import { type InfraEnv, startServices, startSimulators } from './connector-stack.ts';
+import { loadOrCreateDevSecrets, secretHint } from './dev-secrets.ts';
+import { cloudSuiteSim, zendeskSim } from './simulator-control.ts';
+import { watchSync } from './sync-watch.ts';
+import { provisionDefaultMapping } from './zendesk-default-provisioning.ts';
+
+const ENTITIES = ['supplier', 'customer', 'invoice', 'purchase-order', 'gl-account'] as const;
+const DEMO = {
+  tenantId: 'demo',
+  ionTenant: 'DEMO_TST',
+  subdomain: 'demo-distributor',
+  oauthClient: { identifier: 'mlc-demo-client', secret: 'demo-client-secret-not-for-production' },
+  schedule: '*/10 * * * *',
+};
+
+interface InfraStack {
+  ensureInfra(options: { log: (line: string) => void }): Promise<{
+    env: InfraEnv;
+    started: { kafka: boolean; registry: boolean };
+    elapsedMs: number;
+  }>;
+  stopInfra(options: { which: { kafka: boolean; registry: boolean }; log: (line: string) => void }): Promise<void>;
+}
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const startedAt = Date.now();
+const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s`;
+const say = (line: string) => process.stdout.write(`${elapsed()}  ${line}\n`);
+
+function progressLine(row: EntityProgress): string {
+  return (
+    `${row.entity.padEnd(15)} ${row.status.padEnd(10)} extracted ${String(row.extracted).padStart(5)}  ` +
+    `published ${String(row.published).padStart(5)}  loaded ${String(row.loaded ?? 0).padStart(5)}  ` +
+    `unchanged ${String(row.unchanged).padStart(5)}  failed ${row.failed}`
+  );
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      once: { type: 'boolean', default: process.env.MLC_START_ONCE === '1' },
+      records: { type: 'string', default: process.env.MLC_START_RECORDS ?? '2000' },
+      'admin-port': { type: 'string', default: process.env.ADMIN_API_PORT ?? '3000' },
+    },
+  });
+  const records = Number(values.records);
+  const dataDir = join(repoRoot, '.data');
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  say('ml-connector: starting the local stack (Kafka, schema registry, PostgreSQL)…');
+  const infraPath = new URL('../infra/infra-stack.mjs', import.meta.url).href;
+  const infraStack = (await import(infraPath)) as InfraStack;
+  const infra = await infraStack.ensureInfra({ log: (line) => say(`  ${line}`) });
+  const group = new ChildProcessGroup({ cwd: repoRoot, logDir });
+
+  let stopping: Promise<void> | undefined;
+  const stopEverything = () => {
+    stopping ??= (async () => {
+      say('stopping services and simulators…');
+      await group.stopAll();
+      if (infra.started.kafka || infra.started.registry) {
+        await infraStack.stopInfra({ which: infra.started, log: (line) => say(`  ${line}`) });
+      }
+      say('stopped.');
+    })();
+    return stopping;
+  };
+
+  try {
+    const secrets = loadOrCreateDevSecrets(dataDir);
+    say(
+      `dev secrets (${secrets.source}${secrets.source === 'environment' ? '' : `, ${secrets.file}`}): ` +
+        `master key ${secretHint(secrets.masterKeys)}, admin token ${secretHint(secrets.bootstrapToken)}`,
+    );
+
+    say(`starting the simulators (distributor dataset, ${records} records)…`);
+    const sims = await startSimulators(group, { records, cloudSuiteTenants: [DEMO.ionTenant] });
+    say(`  CloudSuite simulator ${sims.cloudSuiteUrl}   Zendesk simulator ${sims.zendeskUrl}`);
+
+    say('starting admin-api, extractor and loader…');
+    const stack = await startServices(group, {
+      infra: infra.env,
+      masterKeys: secrets.masterKeys,
+      bootstrapToken: secrets.bootstrapToken,
+      zendeskBaseUrlTemplate: `${sims.zendeskUrl}/__account/{subdomain}`,
+      adminApiPort: Number(values['admin-port']),
+    });
+    say(`  admin API ${stack.adminUrl}; logs in ${logDir}`);
+    const api = new AdminApiClient({ baseUrl: stack.adminUrl, token: secrets.bootstrapToken });
+
+    say(`registering the demo tenant "${DEMO.tenantId}" through the admin API…`);
+    const zendeskUrl = zendeskSim.accountUrl(sims.zendeskUrl, DEMO.subdomain);
+    await zendeskSim
+      .addAccount(sims.zendeskUrl, { subdomain: DEMO.subdomain, plan: 'enterprise', oauthClients: [DEMO.oauthClient] })
+      .catch((error: Error) => {
+        if (!/exists/.test(error.message)) throw error;
+      });
+    const ionApiFile = await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, DEMO.ionTenant);
+    const existing = await adminApi.showTenant(api, DEMO.tenantId).catch(() => undefined);
+    const registration = {
+      name: 'Demo Distributor (simulated)',
+      product: 'm3' as const,
+      ionApiFile,
+      zendeskSubdomain: DEMO.subdomain,
+      zendeskBaseUrl: zendeskUrl,
+      zendeskCredentials: {
+        kind: 'oauth' as const,
+        clientId: DEMO.oauthClient.identifier,
+        clientSecret: DEMO.oauthClient.secret,
+      },
+      zendeskRpm: 700,
+      scheduleCron: DEMO.schedule,
+      scheduleTz: 'UTC',
+    };
+    if (existing === undefined) await adminApi.addTenant(api, { id: DEMO.tenantId, ...registration });
+    else {
+      // A second start: the simulators are new (new ports, new secrets), so the stored credentials are refreshed.
+      await api.request('PATCH', `/tenants/${DEMO.tenantId}`, { body: registration });
+      say('  tenant existed from an earlier start: credentials refreshed');
+    }
+
+    try {
+      await adminApi.provision(api, DEMO.tenantId, false);
+      say("  Zendesk provisioned through the admin API (fields and custom objects of the tenant's mapping)");
+    } catch (error) {
+      if (!(error instanceof AdminApiError) || error.status !== 404) throw error;
+      const created = await provisionDefaultMapping(zendeskUrl, DEMO.oauthClient);
+      say(`  note: the admin API has no provisioning route yet; provisioned the simulator directly (${created} created)`);
+    }
+
+    say('first sync: CloudSuite → extractor → Kafka → loader → Zendesk');
+    const started = await adminApi.startRun(api, DEMO.tenantId);
+    const runId = String(started.runId ?? started.id ?? '');
+    const outcome = await watchSync({
+      api,
+      runId,
+      tenantId: DEMO.tenantId,
+      zendeskUrl: sims.zendeskUrl,
+      subdomain: DEMO.subdomain,
+      entities: ENTITIES,
+      onProgress: (rows, run) => {
+        say(`run ${runId.slice(0, 8)} ${String(run.status)}`);
+        for (const row of rows) process.stdout.write(`        ${progressLine(row)}\n`);
+      },
+    });
+    const complete = ENTITIES.every((entity) => (outcome.loaded.perEntity[entity] ?? 0) > 0);
+    say(
+      `${complete && !outcome.timedOut ? 'synced' : 'sync incomplete'}: run ${String(outcome.run.status)} in ` +
+        `${(outcome.elapsedMs / 1000).toFixed(1)} s; in Zendesk: ` +
+        `${ENTITIES.map((entity) => `${entity} ${outcome.loaded.perEntity[entity] ?? 0}`).join(', ')}; ` +
+        `duplicates ${outcome.loaded.duplicates}`,
+    );
+
+    const state = await zendeskSim.state(sims.zendeskUrl, DEMO.subdomain);
+    const invoice = state.customObjectRecords.mlc_invoice?.[0];
+    process.stdout.write(`
+Where to look
+  admin API docs      ${stack.adminUrl}/docs
+  admin token         in ${secrets.file} (bootstrapToken)
+  CLI                 export MLC_ADMIN_URL=${stack.adminUrl} MLC_ADMIN_TOKEN=$(node -p "require('./.data/dev-secrets.json').bootstrapToken")
+                      npx mlc runs list ${DEMO.tenantId}
+  audit query         curl -s -H "authorization: Bearer $MLC_ADMIN_TOKEN" '${stack.adminUrl}/tenants/${DEMO.tenantId}/audit?entity=invoice&limit=5'
+  Zendesk state       curl -s ${sims.zendeskUrl}/__sim/accounts/${DEMO.subdomain}/state
+  an invoice record   ${invoice ? `${invoice.name} (${invoice.external_id}): ${JSON.stringify(invoice.custom_object_fields).slice(0, 240)}` : '(none yet)'}
+  logs                ${logDir}
+`);
+
+    if (values.once) {
+      await stopEverything();
+      return complete && !outcome.timedOut ? 0 : 1;
+    }
+    say(`running on the tenant's schedule (${DEMO.schedule} UTC); Ctrl-C stops everything.`);
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop());
+      process.once('SIGTERM', () => resolveStop());
+    });
+    await stopEverything();
+    return 0;
+  } catch (error) {
+    process.stderr.write(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    await stopEverything();
+    return 1;
+  }
+}
+
+process.exitCode = await main();

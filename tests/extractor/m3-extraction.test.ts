@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ENTITY_NAMES, type EntityName } from '@mlc/common/entities';
+import { type ExtractorHarness, startExtractorHarness } from './extractor-harness.ts';
+
+const TENANT = 'ACME_TST';
+const TENANT_ID = 'acme-tst';
+let harness: ExtractorHarness;
+
+before(async () => {
+  harness = await startExtractorHarness({ pageSize: 40, records: 400 });
+  harness.simulator.addTenant({ tenantId: TENANT, records: 400 });
+  await harness.addTenant({ tenantId: TENANT });
+});
+
+after(async () => {
+  await harness?.close();
+});
+
+async function run() {
+  const result = await harness.service.scheduler.runTenantNow(TENANT_ID);
+  assert.equal(result.status, 'ran', JSON.stringify(result));
+  if (result.status !== 'ran') throw new Error('not ran');
+  return result.summary;
+}
+
+async function runEntityRows(runId: string) {
+  const { rows } = await harness.service.db.query<{ entity: EntityName; status: string; published: number; api_calls: number; unchanged: number; error: string | null }>(
+    'SELECT entity, status, published, api_calls, unchanged, error FROM run_entities WHERE run_id = $1',
+    [runId],
+  );
+  return new Map(rows.map((r) => [r.entity, r]));
+}
+
+test('a first run publishes every record of the tenant as Avro events, decodable back', async () => {
+  const dataset = harness.simulator.tenant(TENANT).dataset;
+  const summary = await run();
+  assert.equal(summary.status, 'succeeded', JSON.stringify(summary.entities));
+  for (const entity of ENTITY_NAMES) {
+    const expected = dataset.count(entity);
+    assert.ok(expected > 0);
+    assert.equal(summary.entities[entity]?.published, expected, `${entity} published`);
+    const events = await harness.readEvents(entity, expected);
+    assert.equal(new Set(events.map((e) => e.naturalKey)).size, expected, `${entity} distinct keys on the topic`);
+    for (const event of events) {
+      assert.equal(event.tenantId, TENANT_ID);
+      assert.equal(event.entity, entity);
+      assert.equal(event.op, 'upsert');
+      assert.equal(event.runId, summary.runId);
+      assert.match(event.contentHash, /^[0-9a-f]{64}$/);
+    }
+  }
+  const po = (await harness.readEvents('purchase-order', 1))[0]?.payload as { lines: unknown[]; orderDate: string | null } | undefined;
+  assert.ok(po && po.lines.length > 0, 'PO lines come from PPS200MI/LstLine');
+  assert.match(po.orderDate ?? '', /^\d{4}-\d{2}-\d{2}$/);
+  const { rows } = await harness.service.db.query<{ entity: string; value: string }>('SELECT entity, value FROM watermarks WHERE tenant_id = $1', [TENANT_ID]);
+  assert.equal(rows.length, ENTITY_NAMES.length, 'a watermark per entity after the acknowledged run');
+});
+
+test('a second run with no change publishes nothing and makes one ION call per entity', async () => {
+  const since = harness.simulator.requestLog.lastSeq;
+  const summary = await run();
+  const rows = await runEntityRows(summary.runId);
+  for (const entity of ENTITY_NAMES) {
+    assert.equal(rows.get(entity)?.published, 0, `${entity} published`);
+    assert.equal(rows.get(entity)?.api_calls, 1, `${entity} ION calls`);
+  }
+  const apiCalls = harness.simulator.requestLog.entries({ tenant: TENANT, sinceSeq: since }).filter((e) => e.program !== null);
+  assert.equal(apiCalls.length, ENTITY_NAMES.length);
+});
+
+test('after 10 records change in the ERP the next run publishes exactly those 10', async () => {
+  const dataset = harness.simulator.tenant(TENANT).dataset;
+  const changed = new Map<EntityName, string[]>();
+  for (const entity of ENTITY_NAMES) changed.set(entity, dataset.mutate(entity, { change: 2 }).changed);
+  const before = new Map<EntityName, number>();
+  for (const entity of ENTITY_NAMES) before.set(entity, (await harness.readEvents(entity, 0)).length);
+  const summary = await run();
+  let total = 0;
+  for (const entity of ENTITY_NAMES) {
+    total += summary.entities[entity]?.published ?? 0;
+    const events = (await harness.readEvents(entity, (before.get(entity) ?? 0) + 2)).slice(before.get(entity));
+    const keys = events.map((e) => e.naturalKey.split(':')[entity === 'invoice' ? 1 : 0]).sort();
+    assert.deepEqual(keys, [...(changed.get(entity) ?? [])].sort(), `${entity} keys`);
+  }
+  assert.equal(total, 10);
+});
+
+test('an MI error fails that entity with the M3 message and the other entities complete', async () => {
+  const tenant = 'BETA_TST';
+  harness.simulator.addTenant({ tenantId: tenant, records: 100 });
+  // Company 999 is not the tenant's: every MI call with cono answers "Not authorized" inside an HTTP 200.
+  await harness.addTenant({ tenantId: tenant, erpConfig: { company: '999' } });
+  const result = await harness.service.scheduler.runTenantNow('beta-tst');
+  assert.equal(result.status, 'ran');
+  if (result.status !== 'ran') return;
+  assert.equal(result.summary.status, 'partial');
+  const rows = await runEntityRows(result.summary.runId);
+  assert.equal(rows.get('supplier')?.status, 'failed');
+  assert.match(rows.get('supplier')?.error ?? '', /CRS620MI\/LstSuppliers: Not authorized for company 999/);
+  assert.equal(rows.get('invoice')?.status, 'succeeded');
+  assert.ok((rows.get('invoice')?.published ?? 0) > 0);
+  const { rows: runs } = await harness.service.db.query<{ status: string; error: string }>('SELECT status, error FROM runs WHERE id = $1', [result.summary.runId]);
+  assert.equal(runs[0]?.status, 'partial');
+  assert.match(runs[0]?.error ?? '', /Not authorized for company 999/);
+});
