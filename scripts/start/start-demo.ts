@@ -62,26 +62,36 @@ async function main(): Promise<number> {
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
-  say('ml-connector: starting the local stack (Kafka, schema registry, PostgreSQL)…');
+  const group = new ChildProcessGroup({ cwd: repoRoot, logDir });
   const infraPath = new URL('../infra/infra-stack.mjs', import.meta.url).href;
   const infraStack = (await import(infraPath)) as InfraStack;
-  const infra = await infraStack.ensureInfra({ log: (line) => say(`  ${line}`) });
-  const group = new ChildProcessGroup({ cwd: repoRoot, logDir });
-
+  let infraStarted = { kafka: false, registry: false };
   let stopping: Promise<void> | undefined;
   const stopEverything = () => {
     stopping ??= (async () => {
       say('stopping services and simulators…');
       await group.stopAll();
-      if (infra.started.kafka || infra.started.registry) {
-        await infraStack.stopInfra({ which: infra.started, log: (line) => say(`  ${line}`) });
+      if (infraStarted.kafka || infraStarted.registry) {
+        await infraStack.stopInfra({ which: infraStarted, log: (line) => say(`  ${line}`) });
       }
       say('stopped.');
     })();
     return stopping;
   };
+  // Ctrl-C at any moment, not only once everything runs: stop what has started, then leave with 0.
+  const signalled = new Promise<void>((resolveSignal) => {
+    process.once('SIGINT', () => resolveSignal());
+    process.once('SIGTERM', () => resolveSignal());
+  });
+  void signalled.then(async () => {
+    await stopEverything();
+    process.exit(0);
+  });
 
   try {
+    say('ml-connector: starting the local stack (Kafka, schema registry, PostgreSQL)…');
+    const infra = await infraStack.ensureInfra({ log: (line) => say(`  ${line}`) });
+    infraStarted = infra.started;
     const secrets = loadOrCreateDevSecrets(dataDir);
     say(
       `dev secrets (${secrets.source}${secrets.source === 'environment' ? '' : `, ${secrets.file}`}): ` +
@@ -185,10 +195,7 @@ Where to look
       return complete && !outcome.timedOut ? 0 : 1;
     }
     say(`running on the tenant's schedule (${DEMO.schedule} UTC); Ctrl-C stops everything.`);
-    await new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    });
+    await signalled;
     await stopEverything();
     return 0;
   } catch (error) {

@@ -14,21 +14,17 @@ import {
 const readme = existsSync(README_PATH) ? readFileSync(README_PATH, 'utf8') : '';
 const section = readmeConfigSection(readme);
 
-test(
-  'the README configuration table matches the config declarations',
-  {
-    skip:
-      section === undefined &&
-      `README.md has no ${TABLE_START} … ${TABLE_END} section yet; add the markers, then run: node --import tsx scripts/config-table.ts --write`,
-  },
-  () => {
-    assert.equal(
-      section,
-      configTableSection(),
-      'README table is stale: run `node --import tsx scripts/config-table.ts --write`',
-    );
-  },
-);
+test('the README configuration table matches the config declarations', {
+  skip:
+    section === undefined &&
+    `README.md has no ${TABLE_START} … ${TABLE_END} section yet; add the markers, then run: node --import tsx scripts/config-table.ts --write`,
+}, () => {
+  assert.equal(
+    section,
+    configTableSection(),
+    'README table is stale: run `node --import tsx scripts/config-table.ts --write`',
+  );
+});
 
 test('the generated table lists every declared variable once, secrets flagged and their values never shown', () => {
   const table = renderConfigTable();
@@ -41,7 +37,10 @@ test('the generated table lists every declared variable once, secrets flagged an
     }
   }
   assert.match(table, /\| `LOADER_BATCH_SIZE` \| integer >= 1 and <= 100 \| `100` \|/);
-  assert.match(table, /\| `KAFKA_SASL_MECHANISM` \| none \\\| plain \\\| scram-sha-256 \\\| scram-sha-512 \| `none` \|/);
+  assert.match(
+    table,
+    /\| `KAFKA_SASL_MECHANISM` \| none \\\| plain \\\| scram-sha-256 \\\| scram-sha-512 \| `none` \|/,
+  );
 });
 
 test('a README section is found only between both markers', () => {

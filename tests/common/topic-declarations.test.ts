@@ -9,7 +9,13 @@ import { isMlcError } from '../../packages/common/src/errors.ts';
 import { connectWithRetry, createKafka } from '../../packages/common/src/kafka-client.ts';
 import { createLogger } from '../../packages/common/src/logger.ts';
 import { ensureTopics, TOPIC_DECLARATIONS } from '../../packages/common/src/topic-declarations.ts';
-import { AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, CONTROL_TOPIC, changeTopic, DLQ_TOPIC } from '../../packages/common/src/topics.ts';
+import {
+  AUDIT_HISTORY_TOPIC,
+  AUDIT_TOPIC,
+  CONTROL_TOPIC,
+  changeTopic,
+  DLQ_TOPIC,
+} from '../../packages/common/src/topics.ts';
 
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 const config = loadConfig(KAFKA_CONFIG);
@@ -67,7 +73,9 @@ test('declared topics are created with their configs and partitions, read back t
   });
   assert.equal((await readBack(`${prefix}${DLQ_TOPIC}`, ['cleanup.policy']))['cleanup.policy'], 'delete');
 
-  const { topics } = await admin.fetchTopicMetadata({ topics: [`${prefix}${changeTopic('invoice')}`, `${prefix}${CONTROL_TOPIC}`] });
+  const { topics } = await admin.fetchTopicMetadata({
+    topics: [`${prefix}${changeTopic('invoice')}`, `${prefix}${CONTROL_TOPIC}`],
+  });
   const partitions = Object.fromEntries(topics.map((topic) => [topic.name, topic.partitions.length]));
   assert.equal(partitions[`${prefix}${changeTopic('invoice')}`], 3);
   assert.equal(partitions[`${prefix}${CONTROL_TOPIC}`], 1);
@@ -98,7 +106,10 @@ test('ensuring topics again creates nothing; a topic whose configs drifted is re
   await waitForConfig(drifted, 'cleanup.policy', 'delete');
   await assert.rejects(ensureTopics(admin, { partitions: 3, replicationFactor: 1, prefix }), (error: unknown) => {
     assert.ok(isMlcError(error, 'MLC_TOPIC_MISCONFIGURED'), `unexpected ${String(error)}`);
-    assert.match(error.message, new RegExp(`${drifted.replaceAll('.', '\\.')}: cleanup\\.policy=delete \\(declared compact\\)`));
+    assert.match(
+      error.message,
+      new RegExp(`${drifted.replaceAll('.', '\\.')}: cleanup\\.policy=delete \\(declared compact\\)`),
+    );
     return true;
   });
   const fixed = await ensureTopics(admin, { partitions: 3, replicationFactor: 1, prefix, alterMismatched: true });

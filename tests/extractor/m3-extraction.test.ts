@@ -89,18 +89,22 @@ test('after 10 records change in the ERP the next run publishes exactly those 10
 test('an MI error fails that entity with the M3 message and the other entities complete', async () => {
   const tenant = 'BETA_TST';
   harness.simulator.addTenant({ tenantId: tenant, records: 100 });
-  // Company 999 is not the tenant's: every MI call with cono answers "Not authorized" inside an HTTP 200.
-  await harness.addTenant({ tenantId: tenant, erpConfig: { company: '999' } });
+  // Accounting dimension 9 does not exist: CRS630MI answers with an MI error inside an HTTP 200.
+  await harness.addTenant({ tenantId: tenant, erpConfig: { m3Inputs: { 'gl-account': { AITP: '9' } } } });
   const result = await harness.service.scheduler.runTenantNow('beta-tst');
   assert.equal(result.status, 'ran');
   if (result.status !== 'ran') return;
   assert.equal(result.summary.status, 'partial');
   const rows = await runEntityRows(result.summary.runId);
-  assert.equal(rows.get('supplier')?.status, 'failed');
-  assert.match(rows.get('supplier')?.error ?? '', /CRS620MI\/LstSuppliers: Not authorized for company 999/);
-  assert.equal(rows.get('invoice')?.status, 'succeeded');
-  assert.ok((rows.get('invoice')?.published ?? 0) > 0);
+  assert.equal(rows.get('gl-account')?.status, 'failed');
+  assert.match(rows.get('gl-account')?.error ?? '', /CRS630MI\/LstAccountID: Accounting dimension 9 is invalid/);
+  for (const entity of ENTITY_NAMES.filter((e) => e !== 'gl-account')) {
+    assert.equal(rows.get(entity)?.status, 'succeeded', entity);
+    assert.ok((rows.get(entity)?.published ?? 0) > 0, entity);
+  }
+  const { rows: watermarks } = await harness.service.db.query('SELECT 1 FROM watermarks WHERE tenant_id = $1 AND entity = $2', ['beta-tst', 'gl-account']);
+  assert.equal(watermarks.length, 0, 'no watermark for the failed entity');
   const { rows: runs } = await harness.service.db.query<{ status: string; error: string }>('SELECT status, error FROM runs WHERE id = $1', [result.summary.runId]);
   assert.equal(runs[0]?.status, 'partial');
-  assert.match(runs[0]?.error ?? '', /Not authorized for company 999/);
+  assert.match(runs[0]?.error ?? '', /Accounting dimension 9 is invalid/);
 });

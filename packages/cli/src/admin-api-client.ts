@@ -28,9 +28,12 @@ export class AdminApiError extends Error {
   }
 }
 
-/** The admin API answers `{ code|error, message|description, field? }`; read either spelling. */
+/** Reads `{ error: { code, message, field } }` and the flat `{ code|error, message|description }` alike. */
 export function apiErrorOf(status: number, body: unknown, fallback: string): AdminApiError {
-  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const outer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  // The admin API nests its error (`{ error: { code, message, field } }`); fastify and proxies do not.
+  const record =
+    typeof outer.error === 'object' && outer.error !== null ? (outer.error as Record<string, unknown>) : outer;
   const code =
     typeof record.code === 'string' ? record.code : typeof record.error === 'string' ? record.error : `HTTP_${status}`;
   const text =

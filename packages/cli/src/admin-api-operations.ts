@@ -4,31 +4,29 @@
  */
 import type { AdminApiClient, QueryValue } from './admin-api-client.ts';
 
-export type ZendeskCredentialsInput =
-  | { kind: 'oauth'; clientId: string; clientSecret: string }
-  | { kind: 'api_token'; email: string; apiToken: string };
-
 export interface TenantRegistration {
   id: string;
   name: string;
   product: 'm3' | 'csi';
-  /** The `.ionapi` file as uploaded: the admin API validates it and seals it. */
-  ionApiFile: unknown;
-  erpConfig?: Record<string, unknown>;
-  zendeskSubdomain: string;
-  /** Where the tenant's Zendesk answers when not at https://{subdomain}.zendesk.com (a simulator, a proxy). */
-  zendeskBaseUrl?: string;
-  zendeskCredentials: ZendeskCredentialsInput;
-  ionRpm?: number;
-  zendeskRpm?: number;
-  zendeskShare?: number;
-  scheduleCron?: string;
-  scheduleTz?: string;
+  m3?: { company: string; division?: string };
+  csi?: { mongooseConfig: string };
+  /** The `.ionapi` file as uploaded (its JSON content or text): the admin API validates and seals it. */
+  ionapi: unknown;
+  zendesk: {
+    subdomain: string;
+    /** Where the tenant's Zendesk answers when not at https://{subdomain}.zendesk.com (simulator, proxy). */
+    baseUrl?: string;
+    oauth?: { clientId: string; clientSecret: string };
+    apiToken?: { email: string; token: string };
+  };
+  rateLimits?: { ionRpm?: number; zendeskPlanRpm?: number | string; zendeskShare?: number };
+  schedule?: { cron: string; timeZone?: string } | null;
+  status?: 'active' | 'paused';
 }
 
 export interface AuditQuery {
   entity?: string;
-  key?: string;
+  naturalKey?: string;
   status?: string;
   since?: string;
   limit?: number;
@@ -36,8 +34,8 @@ export interface AuditQuery {
 
 export interface ReplayRequest {
   entity?: string;
-  from?: string;
-  keys?: string[];
+  from: string;
+  naturalKeys?: string[];
   force?: boolean;
 }
 
@@ -61,6 +59,8 @@ export const adminApi = {
 
   listTenants: async (api: AdminApiClient) => listOf(await api.get('/tenants'), 'tenants'),
   addTenant: (api: AdminApiClient, tenant: TenantRegistration) => api.post<Record<string, unknown>>('/tenants', tenant),
+  updateTenant: (api: AdminApiClient, tenantId: string, changes: Partial<Omit<TenantRegistration, 'id'>>) =>
+    api.request<Record<string, unknown>>('PATCH', tenantPath(tenantId), { body: changes }),
   showTenant: (api: AdminApiClient, tenantId: string) => api.get<Record<string, unknown>>(tenantPath(tenantId)),
   testTenant: (api: AdminApiClient, tenantId: string) =>
     api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/test`),
@@ -71,30 +71,31 @@ export const adminApi = {
 
   listRuns: async (api: AdminApiClient, tenantId: string, limit?: number) =>
     listOf(await api.get(`${tenantPath(tenantId)}/runs`, { limit }), 'runs'),
-  startRun: (api: AdminApiClient, tenantId: string, options: { entities?: string[]; fullResync?: boolean } = {}) =>
+  /** Answers 202 with a `requestId`; the run gets its id when the extractor claims the request. */
+  requestRun: (api: AdminApiClient, tenantId: string, options: { entities?: string[]; fullResync?: boolean } = {}) =>
     api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/runs`, options),
   showRun: (api: AdminApiClient, runId: string) => api.get<Record<string, unknown>>(`/runs/${encodeURIComponent(runId)}`),
 
   audit: async (api: AdminApiClient, tenantId: string, query: AuditQuery) =>
-    listOf(await api.get(`${tenantPath(tenantId)}/audit`, query as Record<string, QueryValue>), 'records', 'audit'),
-  auditHistory: async (api: AdminApiClient, tenantId: string, entity: string, key: string) =>
+    listOf(await api.get(`${tenantPath(tenantId)}/audit`, query as Record<string, QueryValue>), 'records'),
+  auditHistory: async (api: AdminApiClient, tenantId: string, entity: string, naturalKey: string) =>
     listOf(
-      await api.get(`${tenantPath(tenantId)}/audit/${encodeURIComponent(entity)}/${encodeURIComponent(key)}/history`),
-      'history',
+      await api.get(`${tenantPath(tenantId)}/audit/${encodeURIComponent(entity)}/${encodeURIComponent(naturalKey)}`),
       'postings',
     ),
 
   replay: (api: AdminApiClient, tenantId: string, request: ReplayRequest) =>
     api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/replay`, request),
 
-  listDeadLetters: async (api: AdminApiClient, query: { tenantId?: string; limit?: number }) =>
-    listOf(await api.get('/dlq', query), 'deadLetters', 'entries'),
-  retryDeadLetters: (api: AdminApiClient, request: { ids?: string[]; all?: boolean; tenantId?: string }) =>
-    api.post<Record<string, unknown>>('/dlq/retry', request),
+  listDeadLetters: async (api: AdminApiClient, tenantId: string, query: { entity?: string; limit?: number }) =>
+    listOf(await api.get(`${tenantPath(tenantId)}/dlq`, query), 'deadLetters'),
+  retryDeadLetters: (api: AdminApiClient, tenantId: string, request: { ids: string[] } | { all: true; entity?: string }) =>
+    api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/dlq/retry`, request),
 
+  /** Issue 7's route; answers 404 until it exists. */
   provision: (api: AdminApiClient, tenantId: string, dryRun: boolean) =>
     api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/zendesk/provision`, { dryRun }),
 
-  rotateKey: (api: AdminApiClient, keyId?: string) =>
-    api.post<Record<string, unknown>>('/keys/rotate', keyId === undefined ? {} : { keyId }),
+  /** Re-wraps every credential under the admin API's MLC_ACTIVE_KEY_ID. */
+  rotateKey: (api: AdminApiClient) => api.post<Record<string, unknown>>('/vault/rotate'),
 };

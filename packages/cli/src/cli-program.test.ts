@@ -30,7 +30,7 @@ function harness(answer: (call: Call) => { status?: number; body?: unknown } = (
   const io: CliIo = {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
-    env: { MLC_ADMIN_URL: 'http://admin.test:3000/', MLC_ADMIN_TOKEN: 'tok-123' },
+    env: { MLC_ADMIN_URL: 'http://admin.test:3000/', MLC_ADMIN_TOKEN: 'tok-123', MLC_POLL_INTERVAL_MS: '5' },
     readFile: async (path) => {
       const text = files[path];
       if (text === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
@@ -46,7 +46,7 @@ const ionapi = JSON.stringify({ ti: 'ACME_TST', ci: 'ACME_TST~abc', cs: 'shh', i
 test('tenants add sends the .ionapi content and OAuth client to POST /tenants with the bearer token', async () => {
   const h = harness(() => ({ status: 201, body: { id: 'acme', status: 'active' } }), { 'acme.ionapi': `\uFEFF${ionapi}` });
   const code = await runCli(
-    ['tenants', 'add', '--ionapi', 'acme.ionapi', '--id', 'acme', '--zendesk-subdomain', 'acme', '--zendesk-client-id', 'cid', '--zendesk-client-secret', 'csecret', '--zendesk-url', 'http://zd.test/__account/acme', '--zendesk-share', '0.5', '--schedule', '0 6 * * *', '--company', '100'],
+    ['tenants', 'add', '--ionapi', 'acme.ionapi', '--id', 'acme', '--company', '100', '--division', 'AAA', '--zendesk-subdomain', 'acme', '--zendesk-client-id', 'cid', '--zendesk-client-secret', 'csecret', '--zendesk-url', 'http://zd.test/__account/acme', '--zendesk-plan', 'enterprise', '--zendesk-share', '0.5', '--schedule', '0 6 * * *', '--timezone', 'Europe/Berlin'],
     h.io,
   );
   assert.equal(code, 0, h.err());
@@ -58,41 +58,40 @@ test('tenants add sends the .ionapi content and OAuth client to POST /tenants wi
     id: 'acme',
     name: 'acme',
     product: 'm3',
-    ionApiFile: JSON.parse(ionapi),
-    erpConfig: { company: '100' },
-    zendeskSubdomain: 'acme',
-    zendeskBaseUrl: 'http://zd.test/__account/acme',
-    zendeskCredentials: { kind: 'oauth', clientId: 'cid', clientSecret: 'csecret' },
-    zendeskShare: 0.5,
-    scheduleCron: '0 6 * * *',
+    m3: { company: '100', division: 'AAA' },
+    ionapi: JSON.parse(ionapi),
+    zendesk: { subdomain: 'acme', baseUrl: 'http://zd.test/__account/acme', oauth: { clientId: 'cid', clientSecret: 'csecret' } },
+    rateLimits: { zendeskPlanRpm: 'enterprise', zendeskShare: 0.5 },
+    schedule: { cron: '0 6 * * *', timeZone: 'Europe/Berlin' },
   });
   assert.match(h.out(), /tenant acme registered/);
 });
 
-test('tenants add takes the Zendesk client secret from MLC_ZENDESK_CLIENT_SECRET', async () => {
+test('tenants add takes the Zendesk client secret from MLC_ZENDESK_CLIENT_SECRET and a CSI tenant its Mongoose config', async () => {
   const h = harness(() => ({ body: { id: 'acme' } }), { f: ionapi });
   const io = { ...h.io, env: { ...h.io.env, MLC_ZENDESK_CLIENT_SECRET: 'from-env' } };
-  const code = await runCli(['tenants', 'add', '--ionapi', 'f', '--id', 'acme', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c'], io);
-  assert.equal(code, 0);
-  assert.deepEqual((h.calls[0]?.body as { zendeskCredentials: unknown }).zendeskCredentials, {
-    kind: 'oauth',
-    clientId: 'c',
-    clientSecret: 'from-env',
-  });
+  const code = await runCli(['tenants', 'add', '--ionapi', 'f', '--id', 'acme', '--product', 'csi', '--mongoose-config', 'CSI_DEMO', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c'], io);
+  assert.equal(code, 0, h.err());
+  const body = h.calls[0]?.body as { zendesk: unknown; csi: unknown };
+  assert.deepEqual(body.zendesk, { subdomain: 'a', oauth: { clientId: 'c', clientSecret: 'from-env' } });
+  assert.deepEqual(body.csi, { mongooseConfig: 'CSI_DEMO' });
 });
 
 test('usage errors exit 1 without calling the API', async (t) => {
   const cases: [string, string[], RegExp][] = [
     ['unreadable .ionapi', ['tenants', 'add', '--ionapi', 'missing', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], /cannot read missing: ENOENT/],
     ['not JSON', ['tenants', 'add', '--ionapi', 'bad', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], /not a JSON \.ionapi/],
-    ['no Zendesk credentials', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a'], /Zendesk credentials/],
+    ['no Zendesk credentials', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--company', '1', '--zendesk-subdomain', 'a'], /Zendesk credentials/],
+    ['m3 without company', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], /--company/],
+    ['bad plan', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-plan', 'gold'], /positive integer/],
+    ['keys without entity', ['replay', 'acme', '--keys', 'a'], /--keys needs --entity/],
     ['missing required option', ['tenants', 'add', '--id', 'a'], /required option '--ionapi <path>'/],
     ['bad product', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--product', 'ln'], /Allowed choices are m3, csi/],
     ['bad share', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-share', '2'], /\(0, 1\]/],
     ['bad limit', ['runs', 'list', 'acme', '--limit', '-3'], /positive integer/],
     ['bad replay start', ['replay', 'acme', '--from', 'yesterday'], /earliest/],
     ['key without entity', ['audit', 'show', 'acme', '--key', 'S1'], /--key needs --entity/],
-    ['retry with nothing named', ['dlq', 'retry'], /--all/],
+    ['retry with nothing named', ['dlq', 'retry', 'acme'], /--all/],
     ['unknown command', ['tenants', 'remove', 'a'], /unknown command/],
   ];
   for (const [name, args, message] of cases) {
@@ -113,8 +112,8 @@ test('a missing token is a usage error that names MLC_ADMIN_TOKEN', async () => 
 });
 
 test("an API error exits 2 and prints the API's code, message and field", async () => {
-  const h = harness(() => ({ status: 400, body: { code: 'MLC_IONAPI_MISSING_KEY', message: 'The .ionapi file lacks ci', field: 'ci' } }), { f: ionapi });
-  const code = await runCli(['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], h.io);
+  const h = harness(() => ({ status: 400, body: { error: { code: 'MLC_IONAPI_MISSING_KEY', message: 'The .ionapi file lacks ci', field: 'ci' } } }), { f: ionapi });
+  const code = await runCli(['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--company', '1', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], h.io);
   assert.equal(code, 2);
   assert.equal(h.err(), 'mlc: MLC_IONAPI_MISSING_KEY (HTTP 400): The .ionapi file lacks ci [field: ci]\n');
   assert.doesNotMatch(h.err() + h.out(), /shh/);
@@ -137,15 +136,16 @@ test('each command calls its admin API route', async (t) => {
     [['runs', 'list', 'acme', '--limit', '5'], 'GET', '/tenants/acme/runs?limit=5'],
     [['runs', 'show', 'r-1'], 'GET', '/runs/r-1'],
     [['runs', 'now', 'acme', '--entities', 'invoice,supplier'], 'POST', '/tenants/acme/runs', { entities: ['invoice', 'supplier'] }],
+    [['runs', 'now', 'acme', '--full'], 'POST', '/tenants/acme/runs', { fullResync: true }],
     [['audit', 'show', 'acme', '--entity', 'invoice', '--status', 'failed'], 'GET', '/tenants/acme/audit?entity=invoice&status=failed'],
-    [['audit', 'show', 'acme', '--entity', 'invoice', '--key', 'A/1'], 'GET', '/tenants/acme/audit/invoice/A%2F1/history'],
+    [['audit', 'show', 'acme', '--entity', 'invoice', '--key', 'A/1'], 'GET', '/tenants/acme/audit/invoice/A%2F1'],
     [['replay', 'acme', '--entity', 'invoice', '--force'], 'POST', '/tenants/acme/replay', { from: 'earliest', force: true, entity: 'invoice' }],
-    [['replay', 'acme', '--from', '2025-01-02T03:04:05Z', '--keys', 'a,b'], 'POST', '/tenants/acme/replay', { from: '2025-01-02T03:04:05.000Z', force: false, keys: ['a', 'b'] }],
-    [['dlq', 'list', '--tenant', 'acme'], 'GET', '/dlq?tenantId=acme'],
-    [['dlq', 'retry', 'd1', 'd2'], 'POST', '/dlq/retry', { ids: ['d1', 'd2'] }],
-    [['dlq', 'retry', '--all', '--tenant', 'acme'], 'POST', '/dlq/retry', { all: true, tenantId: 'acme' }],
+    [['replay', 'acme', '--from', '2025-01-02T03:04:05Z', '--entity', 'supplier', '--keys', 'a,b'], 'POST', '/tenants/acme/replay', { from: '2025-01-02T03:04:05.000Z', force: false, entity: 'supplier', naturalKeys: ['a', 'b'] }],
+    [['dlq', 'list', 'acme', '--entity', 'invoice'], 'GET', '/tenants/acme/dlq?entity=invoice'],
+    [['dlq', 'retry', 'acme', '11', '12'], 'POST', '/tenants/acme/dlq/retry', { ids: ['11', '12'] }],
+    [['dlq', 'retry', 'acme', '--all', '--entity', 'invoice'], 'POST', '/tenants/acme/dlq/retry', { all: true, entity: 'invoice' }],
     [['provision', 'acme', '--dry-run'], 'POST', '/tenants/acme/zendesk/provision', { dryRun: true }],
-    [['key', 'rotate', '--key-id', 'k2'], 'POST', '/keys/rotate', { keyId: 'k2' }],
+    [['key', 'rotate'], 'POST', '/vault/rotate', {}],
   ];
   for (const [args, method, path, body] of cases) {
     await t.test(args.join(' '), async () => {
@@ -169,21 +169,29 @@ test('--json prints the API answer unchanged; the default prints a table', async
   assert.match(table.out(), /^ID\s+NAME\s+PRODUCT\s+STATUS\s+ZENDESK\s+SCHEDULE\nacme\s+ACME\s+m3\s+active\s+acme\s+-\n$/);
 });
 
-test('runs now --wait polls the run until it finishes and prints per-entity counts', async () => {
+test('runs now --wait finds the run the extractor started for the request and polls it to the end', async () => {
+  const requestedAt = new Date().toISOString();
   let polls = 0;
   const h = harness((call) => {
-    if (call.method === 'POST') return { status: 202, body: { runId: 'r-9' } };
-    polls += 1;
+    if (call.method === 'POST') return { status: 202, body: { requestId: 'q-1', requestedAt } };
+    if (call.url.pathname === '/tenants/acme/runs') {
+      const runs = [
+        { id: 'old', trigger: 'manual', startedAt: new Date(Date.parse(requestedAt) - 60_000).toISOString() },
+        { id: 'sched', trigger: 'schedule', startedAt: requestedAt },
+      ];
+      return { body: { runs: polls++ === 0 ? runs : [...runs, { id: 'r-9', trigger: 'manual', startedAt: requestedAt }] } };
+    }
     return {
       body: {
         id: 'r-9',
-        status: polls < 2 ? 'running' : 'succeeded',
-        entities: { supplier: { status: 'succeeded', recordsRead: 12, published: 12, unchanged: 0, failed: 0 } },
+        status: polls++ < 3 ? 'running' : 'succeeded',
+        entities: [{ entity: 'supplier', status: 'succeeded', recordsRead: 12, published: 12, unchanged: 0, failed: 0 }],
       },
     };
   });
   assert.equal(await runCli(['runs', 'now', 'acme', '--wait', '--timeout', '10'], h.io), 0, h.err());
-  assert.equal(polls, 2);
+  assert.ok(h.calls.some((call) => call.url.pathname === '/runs/r-9'));
+  assert.ok(!h.calls.some((call) => call.url.pathname === '/runs/old' || call.url.pathname === '/runs/sched'));
   assert.match(h.out(), /status:\s+succeeded/);
   assert.match(h.out(), /supplier\s+succeeded\s+12\s+12\s+-\s+0\s+0/);
 });

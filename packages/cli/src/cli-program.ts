@@ -6,9 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AdminApiClient, type FetchLike } from './admin-api-client.ts';
-import { adminApi, type TenantRegistration, type ZendeskCredentialsInput } from './admin-api-operations.ts';
+import { adminApi, type TenantRegistration } from './admin-api-operations.ts';
 import { type Column, renderJson, renderRecord, renderTable } from './output-format.ts';
 import { entityProgressOf, isRunFinished, renderEntityProgress } from './run-progress.ts';
+import { waitForRunOfRequest } from './run-request-tracking.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -34,6 +35,12 @@ interface GlobalOptions {
 }
 
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:3000';
+
+/** How often --wait polls; MLC_POLL_INTERVAL_MS shortens it (tests). */
+function pollIntervalMs(io: CliIo): number {
+  const value = Number(io.env.MLC_POLL_INTERVAL_MS);
+  return Number.isInteger(value) && value > 0 ? value : 1000;
+}
 
 export function parsePositiveInt(raw: string): number {
   const value = Number(raw);
@@ -90,6 +97,7 @@ interface TenantAddOptions {
   product: 'm3' | 'csi';
   company?: string;
   division?: string;
+  mongooseConfig?: string;
   zendeskSubdomain: string;
   zendeskUrl?: string;
   zendeskClientId?: string;
@@ -97,23 +105,23 @@ interface TenantAddOptions {
   zendeskEmail?: string;
   zendeskApiToken?: string;
   ionRpm?: number;
-  zendeskRpm?: number;
+  zendeskPlan?: number | string;
   zendeskShare?: number;
   schedule?: string;
   timezone?: string;
 }
 
-export function zendeskCredentialsOf(options: TenantAddOptions, env: CliIo['env']): ZendeskCredentialsInput {
+export function zendeskCredentialsOf(options: TenantAddOptions, env: CliIo['env']): Pick<TenantRegistration['zendesk'], 'oauth' | 'apiToken'> {
   const clientSecret = options.zendeskClientSecret ?? env.MLC_ZENDESK_CLIENT_SECRET;
   if (options.zendeskClientId !== undefined) {
     if (clientSecret === undefined || clientSecret === '') {
       throw new UsageError('--zendesk-client-id needs --zendesk-client-secret (or MLC_ZENDESK_CLIENT_SECRET)');
     }
-    return { kind: 'oauth', clientId: options.zendeskClientId, clientSecret };
+    return { oauth: { clientId: options.zendeskClientId, clientSecret } };
   }
-  const apiToken = options.zendeskApiToken ?? env.MLC_ZENDESK_API_TOKEN;
-  if (options.zendeskEmail !== undefined && apiToken !== undefined && apiToken !== '') {
-    return { kind: 'api_token', email: options.zendeskEmail, apiToken };
+  const token = options.zendeskApiToken ?? env.MLC_ZENDESK_API_TOKEN;
+  if (options.zendeskEmail !== undefined && token !== undefined && token !== '') {
+    return { apiToken: { email: options.zendeskEmail, token } };
   }
   throw new UsageError(
     'Zendesk credentials: pass --zendesk-client-id with --zendesk-client-secret (OAuth), ' +
@@ -121,29 +129,46 @@ export function zendeskCredentialsOf(options: TenantAddOptions, env: CliIo['env'
   );
 }
 
+/** The admin API's create-tenant body from the flags (mirrors createTenantBody in services/admin-api). */
 export function tenantRegistrationOf(
   options: TenantAddOptions,
-  ionApiFile: unknown,
+  ionapi: unknown,
   env: CliIo['env'],
 ): TenantRegistration {
-  const erpConfig: Record<string, unknown> = {};
-  if (options.company !== undefined) erpConfig.company = options.company;
-  if (options.division !== undefined) erpConfig.division = options.division;
+  const product = options.product;
+  if (product === 'm3' && options.company === undefined) throw new UsageError('product m3 needs --company (CONO)');
+  if (product === 'csi' && options.mongooseConfig === undefined) {
+    throw new UsageError('product csi needs --mongoose-config');
+  }
+  const rateLimits = {
+    ...(options.ionRpm === undefined ? {} : { ionRpm: options.ionRpm }),
+    ...(options.zendeskPlan === undefined ? {} : { zendeskPlanRpm: options.zendeskPlan }),
+    ...(options.zendeskShare === undefined ? {} : { zendeskShare: options.zendeskShare }),
+  };
   return {
     id: options.id,
     name: options.name ?? options.id,
-    product: options.product,
-    ionApiFile,
-    ...(Object.keys(erpConfig).length > 0 ? { erpConfig } : {}),
-    zendeskSubdomain: options.zendeskSubdomain,
-    ...(options.zendeskUrl === undefined ? {} : { zendeskBaseUrl: options.zendeskUrl }),
-    zendeskCredentials: zendeskCredentialsOf(options, env),
-    ...(options.ionRpm === undefined ? {} : { ionRpm: options.ionRpm }),
-    ...(options.zendeskRpm === undefined ? {} : { zendeskRpm: options.zendeskRpm }),
-    ...(options.zendeskShare === undefined ? {} : { zendeskShare: options.zendeskShare }),
-    ...(options.schedule === undefined ? {} : { scheduleCron: options.schedule }),
-    ...(options.timezone === undefined ? {} : { scheduleTz: options.timezone }),
+    product,
+    ...(product === 'm3'
+      ? { m3: { company: options.company ?? '', ...(options.division === undefined ? {} : { division: options.division }) } }
+      : { csi: { mongooseConfig: options.mongooseConfig ?? '' } }),
+    ionapi,
+    zendesk: {
+      subdomain: options.zendeskSubdomain,
+      ...(options.zendeskUrl === undefined ? {} : { baseUrl: options.zendeskUrl }),
+      ...zendeskCredentialsOf(options, env),
+    },
+    ...(Object.keys(rateLimits).length > 0 ? { rateLimits } : {}),
+    ...(options.schedule === undefined
+      ? {}
+      : { schedule: { cron: options.schedule, ...(options.timezone === undefined ? {} : { timeZone: options.timezone }) } }),
   };
+}
+
+/** A Zendesk plan name (team, growth, professional, enterprise, enterprise_plus) or its requests per minute. */
+export function parseZendeskPlan(raw: string): number | string {
+  if (['team', 'growth', 'professional', 'enterprise', 'enterprise_plus'].includes(raw)) return raw;
+  return parsePositiveInt(raw);
 }
 
 const TENANT_COLUMNS: Column[] = [
@@ -168,24 +193,24 @@ const AUDIT_COLUMNS: Column[] = [
   { key: 'status' },
   { key: 'zendeskId', header: 'zendesk id' },
   { key: 'attempts' },
-  { key: 'updatedAt', header: 'updated' },
+  { key: 'at' },
 ];
 const HISTORY_COLUMNS: Column[] = [
-  { key: 'createdAt', header: 'at' },
+  { key: 'at' },
   { key: 'status' },
-  { key: 'attempt' },
+  { key: 'attempts' },
   { key: 'contentHash', header: 'hash' },
   { key: 'zendeskId', header: 'zendesk id' },
   { key: 'error' },
 ];
 const DLQ_COLUMNS: Column[] = [
   { key: 'id' },
-  { key: 'tenantId', header: 'tenant' },
   { key: 'entity' },
   { key: 'naturalKey', header: 'key' },
+  { key: 'status' },
   { key: 'errorCode', header: 'code' },
-  { key: 'reason' },
-  { key: 'failedAt', header: 'failed' },
+  { key: 'error' },
+  { key: 'at' },
 ];
 
 /** Top-level fields only, with nested values as compact JSON: the detail view of one object. */
@@ -234,6 +259,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--product <product>', 'ERP product').choices(['m3', 'csi']).default('m3'))
     .option('--company <cono>', 'M3 company (CONO)')
     .option('--division <divi>', 'M3 division (DIVI)')
+    .option('--mongoose-config <name>', 'CSI: Mongoose configuration (X-Infor-MongooseConfig)')
     .requiredOption('--zendesk-subdomain <subdomain>', 'Zendesk subdomain ({subdomain}.zendesk.com)')
     .option('--zendesk-url <url>', 'Zendesk base URL override (simulator, proxy)')
     .option('--zendesk-client-id <id>', 'Zendesk OAuth client identifier')
@@ -241,13 +267,13 @@ export function buildProgram(io: CliIo): Command {
     .option('--zendesk-email <email>', 'legacy API token auth: agent email')
     .option('--zendesk-api-token <token>', 'legacy API token auth: token (or MLC_ZENDESK_API_TOKEN)')
     .option('--ion-rpm <n>', 'ION API requests per minute for this tenant', parsePositiveInt)
-    .option('--zendesk-rpm <n>', "Zendesk plan's requests per minute", parsePositiveInt)
+    .option('--zendesk-plan <plan>', 'Zendesk plan (team, growth, professional, enterprise, enterprise_plus) or its rpm', parseZendeskPlan)
     .option('--zendesk-share <fraction>', 'share of the Zendesk limit the connector may use, (0, 1]', parseShare)
     .option('--schedule <cron>', 'sync schedule as a cron expression, e.g. "0 6 * * *"')
     .option('--timezone <tz>', 'time zone of the schedule, e.g. Europe/Berlin')
     .action(async (options: TenantAddOptions, command: Command) => {
-      const ionApiFile = await readIonApiFile(io, options.ionapi);
-      const registration = tenantRegistrationOf(options, ionApiFile, io.env);
+      const ionapi = await readIonApiFile(io, options.ionapi);
+      const registration = tenantRegistrationOf(options, ionapi, io.env);
       const tenant = await adminApi.addTenant(client(command), registration);
       print(command, tenant, () => `tenant ${String(tenant.id ?? options.id)} registered\n${renderRecord(tenant)}`);
     });
@@ -303,7 +329,7 @@ export function buildProgram(io: CliIo): Command {
     });
   runs
     .command('now <tenant>')
-    .description('start a run now')
+    .description('request a run now (the extractor picks it up)')
     .option('--entities <list>', 'only these entities, comma-separated', parseList)
     .option('--full', 'ignore watermarks and re-read everything', false)
     .option('--wait', 'wait until the run finishes and show its counts', false)
@@ -315,20 +341,21 @@ export function buildProgram(io: CliIo): Command {
         command: Command,
       ) => {
         const api = client(command);
-        const started = await adminApi.startRun(api, tenantId, {
+        const request = await adminApi.requestRun(api, tenantId, {
           ...(options.entities ? { entities: options.entities } : {}),
           ...(options.full ? { fullResync: true } : {}),
         });
-        const runId = String(started.runId ?? started.id ?? '');
-        if (!options.wait || runId === '') {
-          print(command, started, () => `run ${runId || '(requested)'} started for ${tenantId}\n`);
+        if (!options.wait) {
+          print(command, request, () => `run requested for ${tenantId} (request ${String(request.requestId)})\n`);
           return;
         }
         const deadline = Date.now() + options.timeout * 1000;
-        let run = await adminApi.showRun(api, runId).catch(() => started);
+        const runId = await waitForRunOfRequest(api, tenantId, request, { timeoutMs: options.timeout * 1000 });
+        if (runId === undefined) throw new UsageError(`no extractor started the run within ${options.timeout} s`);
+        let run = await adminApi.showRun(api, runId);
         while (!isRunFinished(run) && Date.now() < deadline) {
-          await sleep(1000);
-          run = await adminApi.showRun(api, runId).catch(() => run);
+          await sleep(pollIntervalMs(io));
+          run = await adminApi.showRun(api, runId);
         }
         print(command, run, () => renderRun(run));
       },
@@ -339,28 +366,35 @@ export function buildProgram(io: CliIo): Command {
     .command('show <tenant>')
     .description("latest posting per record; with --entity and --key, that record's full history")
     .option('--entity <entity>', 'supplier | invoice | purchase-order | gl-account | customer')
-    .option('--key <naturalKey>', 'natural key of one record')
-    .option('--status <status>', 'applied | unchanged | failed | dead-lettered')
+    .option('--key <naturalKey>', 'natural key of one record (with --entity: its full history)')
+    .option('--status <status>', 'applied | unchanged | failed | dead_lettered')
     .option('--since <time>', 'only postings at or after this ISO-8601 time')
     .option('--limit <n>', 'how many', parsePositiveInt)
-    .action(async (tenantId: string, options: Record<string, string | number | undefined>, command: Command) => {
-      const api = client(command);
-      if (options.key !== undefined) {
-        if (options.entity === undefined) throw new UsageError('--key needs --entity');
-        const rows = await adminApi.auditHistory(api, tenantId, String(options.entity), String(options.key));
-        print(command, rows, () => renderTable(rows, HISTORY_COLUMNS));
-        return;
-      }
-      const rows = await adminApi.audit(api, tenantId, options);
-      print(command, rows, () => renderTable(rows, AUDIT_COLUMNS));
-    });
+    .action(
+      async (
+        tenantId: string,
+        options: { entity?: string; key?: string; status?: string; since?: string; limit?: number },
+        command: Command,
+      ) => {
+        const api = client(command);
+        if (options.key !== undefined) {
+          if (options.entity === undefined) throw new UsageError('--key needs --entity');
+          const rows = await adminApi.auditHistory(api, tenantId, options.entity, options.key);
+          print(command, rows, () => renderTable(rows, HISTORY_COLUMNS));
+          return;
+        }
+        const { key: _key, ...query } = options;
+        const rows = await adminApi.audit(api, tenantId, query);
+        print(command, rows, () => renderTable(rows, AUDIT_COLUMNS));
+      },
+    );
 
   program
     .command('replay <tenant>')
     .description('re-deliver change events to the loader; unchanged records cost no Zendesk call unless --force')
     .option('--entity <entity>', 'only this entity')
     .option('--from <start>', '"earliest" or an ISO-8601 timestamp', parseReplayStart, 'earliest')
-    .option('--keys <list>', 'only these natural keys, comma-separated', parseList)
+    .option('--keys <list>', 'only these natural keys, comma-separated (needs --entity)', parseList)
     .option('--force', 're-post even when the content hash is unchanged', false)
     .action(
       async (
@@ -368,43 +402,44 @@ export function buildProgram(io: CliIo): Command {
         options: { entity?: string; from: string; keys?: string[]; force: boolean },
         command: Command,
       ) => {
+        if (options.keys !== undefined && options.entity === undefined) throw new UsageError('--keys needs --entity');
         const result = await adminApi.replay(client(command), tenantId, {
           from: options.from,
           force: options.force,
           ...(options.entity ? { entity: options.entity } : {}),
-          ...(options.keys ? { keys: options.keys } : {}),
+          ...(options.keys ? { naturalKeys: options.keys } : {}),
         });
         print(command, result, () => `replay requested for ${tenantId}\n${renderRecord(flatRecord(result))}`);
       },
     );
 
-  const dlq = program.command('dlq').description('dead-lettered events');
+  const dlq = program.command('dlq').description('dead-lettered records');
   dlq
-    .command('list')
-    .description('list dead-lettered events with their reasons')
-    .option('--tenant <tenant>', 'only this tenant')
+    .command('list <tenant>')
+    .description("a tenant's dead-lettered records with their reasons")
+    .option('--entity <entity>', 'only this entity')
     .option('--limit <n>', 'how many', parsePositiveInt)
-    .action(async (options: { tenant?: string; limit?: number }, command: Command) => {
-      const rows = await adminApi.listDeadLetters(client(command), {
-        ...(options.tenant ? { tenantId: options.tenant } : {}),
-        ...(options.limit ? { limit: options.limit } : {}),
-      });
+    .action(async (tenantId: string, options: { entity?: string; limit?: number }, command: Command) => {
+      const rows = await adminApi.listDeadLetters(client(command), tenantId, options);
       print(command, rows, () => renderTable(rows, DLQ_COLUMNS));
     });
   dlq
-    .command('retry [ids...]')
-    .description('retry dead-lettered events: the given ids, or --all (optionally of one --tenant)')
-    .option('--all', 'retry every dead-lettered event', false)
-    .option('--tenant <tenant>', 'with --all: only this tenant')
-    .action(async (ids: string[], options: { all: boolean; tenant?: string }, command: Command) => {
-      if (ids.length === 0 && !options.all) throw new UsageError('name the ids to retry, or pass --all');
-      if (ids.length > 0 && options.all) throw new UsageError('pass either ids or --all, not both');
-      const result = await adminApi.retryDeadLetters(client(command), {
-        ...(ids.length > 0 ? { ids } : { all: true }),
-        ...(options.tenant ? { tenantId: options.tenant } : {}),
-      });
-      print(command, result, () => `retry requested\n${renderRecord(flatRecord(result))}`);
-    });
+    .command('retry <tenant> [ids...]')
+    .description('retry dead-lettered records: the given posting ids, or --all (optionally of one --entity)')
+    .option('--all', 'retry every dead-lettered record of the tenant', false)
+    .option('--entity <entity>', 'with --all: only this entity')
+    .action(
+      async (tenantId: string, ids: string[], options: { all: boolean; entity?: string }, command: Command) => {
+        if (ids.length === 0 && !options.all) throw new UsageError('name the posting ids to retry, or pass --all');
+        if (ids.length > 0 && options.all) throw new UsageError('pass either ids or --all, not both');
+        const result = await adminApi.retryDeadLetters(
+          client(command),
+          tenantId,
+          ids.length > 0 ? { ids } : { all: true, ...(options.entity ? { entity: options.entity } : {}) },
+        );
+        print(command, result, () => `retry requested\n${renderRecord(flatRecord(result))}`);
+      },
+    );
 
   program
     .command('provision <tenant>')
@@ -418,10 +453,9 @@ export function buildProgram(io: CliIo): Command {
   const key = program.command('key').description('credential master keys');
   key
     .command('rotate')
-    .description('re-wrap every credential under the active (or the given) master key')
-    .option('--key-id <id>', 'master key id to wrap with (default: MLC_ACTIVE_KEY_ID of the admin API)')
-    .action(async (options: { keyId?: string }, command: Command) => {
-      const result = await adminApi.rotateKey(client(command), options.keyId);
+    .description('re-wrap every stored credential under the admin API\'s active master key (MLC_ACTIVE_KEY_ID)')
+    .action(async (_options: unknown, command: Command) => {
+      const result = await adminApi.rotateKey(client(command));
       print(command, result, () => renderRecord(flatRecord(result)));
     });
 

@@ -3,7 +3,7 @@ import type { AuditRecord } from './audit-record.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { type ChangeEvent, isEntityName } from './entities.ts';
 import { MlcError } from './errors.ts';
-import { AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, changeTopic, DLQ_TOPIC } from './topics.ts';
+import { type AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, changeTopic, DLQ_TOPIC } from './topics.ts';
 
 /**
  * avsc decodes records into instances of generated classes; callers get plain objects so values compare,

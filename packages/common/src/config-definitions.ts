@@ -213,7 +213,7 @@ export const LOADER_CONFIG = {
     env: 'LOADER_SESSION_TIMEOUT_MS',
     default: 30_000,
     min: 6000,
-    description: 'Kafka consumer session timeout: how soon a dead replica\'s partitions move to another',
+    description: "Kafka consumer session timeout: how soon a dead replica's partitions move to another",
   }),
   loaderShutdownTimeoutMs: durationVar({
     env: 'LOADER_SHUTDOWN_TIMEOUT_MS',

@@ -8,7 +8,7 @@ import {
   LOADER_CONFIG,
   SHARED_CONFIG,
 } from './config-definitions.ts';
-import { isMlcError, MlcError } from './errors.ts';
+import { isMlcError, type MlcError } from './errors.ts';
 
 function configError(run: () => unknown): MlcError {
   try {
@@ -111,12 +111,18 @@ test('secret values and URL passwords never appear in the error', () => {
   assert.match(error.message, /MLC_MASTER_KEYS key k1 must be 32 bytes/);
   assert.ok(!error.message.includes(key), 'master key echoed');
   assert.ok(!error.message.includes('db-pass-123'), 'database password echoed');
-  assert.match(error.message, /DATABASE_URL must be a postgres\|postgresql URL, not mysql: \(got "mysql:\/\/app:\*\*\*@db:3306\/x"\)/);
+  assert.match(
+    error.message,
+    /DATABASE_URL must be a postgres\|postgresql URL, not mysql: \(got "mysql:\/\/app:\*\*\*@db:3306\/x"\)/,
+  );
 });
 
 test('the active key id must name one of the configured master keys', () => {
   const keys = `old:${Buffer.alloc(32, 1).toString('base64')},new:${Buffer.alloc(32, 2).toString('base64')}`;
-  assert.equal(loadConfig(CREDENTIAL_VAULT_CONFIG, { MLC_MASTER_KEYS: keys, MLC_ACTIVE_KEY_ID: 'new' }).activeKeyId, 'new');
+  assert.equal(
+    loadConfig(CREDENTIAL_VAULT_CONFIG, { MLC_MASTER_KEYS: keys, MLC_ACTIVE_KEY_ID: 'new' }).activeKeyId,
+    'new',
+  );
   const error = configError(() =>
     loadConfig(CREDENTIAL_VAULT_CONFIG, { MLC_MASTER_KEYS: keys, MLC_ACTIVE_KEY_ID: 'gone' }),
   );

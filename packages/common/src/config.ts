@@ -33,7 +33,9 @@ export interface ConfigVar<T> {
 
 export type ConfigDefinitions = Readonly<Record<string, ConfigVar<unknown>>>;
 
-export type ConfigValues<D extends ConfigDefinitions> = { readonly [K in keyof D]: D[K] extends ConfigVar<infer T> ? T : never };
+export type ConfigValues<D extends ConfigDefinitions> = {
+  readonly [K in keyof D]: D[K] extends ConfigVar<infer T> ? T : never;
+};
 
 interface VarOptions<T> {
   env: string;
@@ -76,7 +78,9 @@ export function stringVar(options: VarOptions<string> & { pattern?: RegExp; patt
 
 export function intVar(options: VarOptions<number> & { min?: number; max?: number }): ConfigVar<number> {
   const { min, max } = options;
-  const range = [min === undefined ? '' : `>= ${min}`, max === undefined ? '' : `<= ${max}`].filter(Boolean).join(' and ');
+  const range = [min === undefined ? '' : `>= ${min}`, max === undefined ? '' : `<= ${max}`]
+    .filter(Boolean)
+    .join(' and ');
   const accepts = range === '' ? 'integer' : `integer ${range}`;
   return defineVar(options, 'int', accepts, (raw) => {
     const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;

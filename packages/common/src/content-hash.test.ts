@@ -20,6 +20,9 @@ test('any changed value, array order or null-vs-missing changes the hash', () =>
 test('the hash is sha256 hex of the sorted-key JSON, stable across releases', () => {
   const payload = { b: [1, { d: true, c: 'x' }], a: null };
   assert.equal(canonicalJson(payload), '{"a":null,"b":[1,{"c":"x","d":true}]}');
-  assert.equal(contentHash(payload), createHash('sha256').update('{"a":null,"b":[1,{"c":"x","d":true}]}').digest('hex'));
+  assert.equal(
+    contentHash(payload),
+    createHash('sha256').update('{"a":null,"b":[1,{"c":"x","d":true}]}').digest('hex'),
+  );
   assert.match(contentHash(payload), /^[0-9a-f]{64}$/);
 });

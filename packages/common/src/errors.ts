@@ -16,7 +16,10 @@ export const ERROR_CATALOG = {
   MLC_IONAPI_MISSING_KEY: { statusCode: 400, description: 'A required key is missing from the .ionapi file' },
   MLC_IONAPI_INVALID_VALUE: { statusCode: 400, description: 'A .ionapi key has an unusable value' },
   MLC_IONAPI_NOT_JSON: { statusCode: 400, description: 'The .ionapi file is not JSON' },
-  MLC_VAULT_KEY_UNKNOWN: { statusCode: 500, description: 'Ciphertext was wrapped by a master key that is not configured' },
+  MLC_VAULT_KEY_UNKNOWN: {
+    statusCode: 500,
+    description: 'Ciphertext was wrapped by a master key that is not configured',
+  },
   MLC_VAULT_DECRYPT_FAILED: { statusCode: 500, description: 'Ciphertext could not be decrypted' },
   MLC_HTTP_RETRIES_EXHAUSTED: { statusCode: 502, description: 'An upstream call kept failing after every retry' },
   MLC_HTTP_UPSTREAM: { statusCode: 502, description: 'An upstream answered with an error' },
@@ -31,7 +34,10 @@ export const ERROR_CATALOG = {
   MLC_CONFLICT: { statusCode: 409, description: 'The resource exists or changed concurrently' },
   MLC_UNAUTHORIZED: { statusCode: 401, description: 'Missing or invalid bearer token' },
   MLC_FORBIDDEN: { statusCode: 403, description: 'The token may not act on this resource' },
-  MLC_UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, description: 'The request body has a content type the route does not take' },
+  MLC_UNSUPPORTED_MEDIA_TYPE: {
+    statusCode: 415,
+    description: 'The request body has a content type the route does not take',
+  },
   MLC_PAYLOAD_TOO_LARGE: { statusCode: 413, description: 'The request body exceeds the size limit' },
   MLC_CONTROL_UNAVAILABLE: { statusCode: 503, description: 'Control messages cannot be sent: no Kafka producer' },
   MLC_INTERNAL: { statusCode: 500, description: 'An unexpected error; details are in the service log' },

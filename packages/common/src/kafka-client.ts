@@ -114,11 +114,16 @@ export async function connectWithRetry(client: KafkaConnectable, options: Connec
   while (Date.now() < deadline) {
     attempt += 1;
     try {
-      await Promise.any(options.brokers.map((broker) => probeTcp(broker, Math.max(1, Math.min(3000, deadline - Date.now())))));
+      await Promise.any(
+        options.brokers.map((broker) => probeTcp(broker, Math.max(1, Math.min(3000, deadline - Date.now())))),
+      );
       await connectWithin(client, deadline - Date.now());
       return;
     } catch (error) {
-      lastError = error instanceof AggregateError ? new Error(error.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')) : error;
+      lastError =
+        error instanceof AggregateError
+          ? new Error(error.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '))
+          : error;
       options.logger?.warn({ attempt, err: lastError }, 'Kafka not reachable yet, retrying');
       await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
     }

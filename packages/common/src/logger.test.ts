@@ -40,10 +40,15 @@ const SECRETS = {
 test('secret-bearing fields are censored at every depth and no secret value reaches the output', () => {
   const out = capture();
   const logger = createLogger({ name: 'test', level: 'debug', destination: out.stream });
-  logger.info({ cs: SECRETS.cs, ionApiFile: { ti: 'ACME_TST', sask: SECRETS.sask, saak: SECRETS.saak } }, 'ionapi parsed');
+  logger.info(
+    { cs: SECRETS.cs, ionApiFile: { ti: 'ACME_TST', sask: SECRETS.sask, saak: SECRETS.saak } },
+    'ionapi parsed',
+  );
   logger.info({ req: { headers: { authorization: SECRETS.bearer, cookie: SECRETS.cookie, accept: 'json' } } }, 'call');
   logger.warn(
-    { response: { body: { access_token: SECRETS.accessToken, refresh_token: SECRETS.refreshToken, expires_in: 1800 } } },
+    {
+      response: { body: { access_token: SECRETS.accessToken, refresh_token: SECRETS.refreshToken, expires_in: 1800 } },
+    },
     'token',
   );
   logger.error({ tenant: { zendesk: { oauth: { clientSecret: SECRETS.clientSecret } } } }, 'deep');
@@ -53,16 +58,21 @@ test('secret-bearing fields are censored at every depth and no secret value reac
   for (const [name, value] of Object.entries(SECRETS)) {
     assert.ok(!raw.includes(value), `${name} leaked into the log output`);
   }
-  const [first, second, third, fourth] = out.lines;
-  assert.equal(first?.cs, REDACTION_CENSOR);
-  assert.deepEqual(first?.ionApiFile, { ti: 'ACME_TST', sask: REDACTION_CENSOR, saak: REDACTION_CENSOR });
-  assert.deepEqual((second?.req as { headers: unknown }).headers, {
+  type Line = Record<string, unknown> & {
+    req: { headers: Record<string, unknown> };
+    response: { body: { expires_in: number } };
+  };
+  const [first, second, third, fourth] = out.lines as Line[];
+  assert.ok(first && second && third && fourth, 'expected four lines');
+  assert.equal(first.cs, REDACTION_CENSOR);
+  assert.deepEqual(first.ionApiFile, { ti: 'ACME_TST', sask: REDACTION_CENSOR, saak: REDACTION_CENSOR });
+  assert.deepEqual(second.req.headers, {
     authorization: REDACTION_CENSOR,
     cookie: REDACTION_CENSOR,
     accept: 'json',
   });
-  assert.equal((third?.response as { body: { expires_in: number } }).body.expires_in, 1800);
-  assert.equal(fourth?.msg, 'deep');
+  assert.equal(third.response.body.expires_in, 1800);
+  assert.equal(fourth.msg, 'deep');
 });
 
 test('a context logger stamps tenant, entity and run on every line and keeps the level name', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PartitionMetadata, Partitioners } from 'kafkajs';
-import { changeEventKey } from './topics.ts';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { partitionForTenant, TenantPartitioner, tenantIdOfKey } from './tenant-partitioner.ts';
+import { changeEventKey } from './topics.ts';
 
 const PARTITIONS = 6;
 const partitionMetadata: PartitionMetadata[] = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
@@ -25,7 +25,10 @@ test("all of a tenant's keys land on the tenant's partition, whatever the entity
     ] as const) {
       const key = changeEventKey(tenantId, entity, naturalKey);
       assert.equal(partition({ topic: 't', partitionMetadata, message: { key, value: null } }), expected);
-      assert.equal(partition({ topic: 't', partitionMetadata, message: { key: Buffer.from(key), value: null } }), expected);
+      assert.equal(
+        partition({ topic: 't', partitionMetadata, message: { key: Buffer.from(key), value: null } }),
+        expected,
+      );
     }
   }
 });
@@ -47,7 +50,10 @@ test('tenants spread over the partitions rather than piling onto one', () => {
 
 test('an explicit partition wins and the tenant id is the text before the first bar', () => {
   const partition = TenantPartitioner();
-  assert.equal(partition({ topic: 't', partitionMetadata, message: { key: 'acme|supplier|1', value: null, partition: 5 } }), 5);
+  assert.equal(
+    partition({ topic: 't', partitionMetadata, message: { key: 'acme|supplier|1', value: null, partition: 5 } }),
+    5,
+  );
   assert.equal(tenantIdOfKey('acme|invoice|S1:I1:2025|custom_object'), 'acme');
   assert.equal(tenantIdOfKey('no-bar'), 'no-bar');
 });

@@ -1,4 +1,10 @@
-import { type ICustomPartitioner, type Message, type PartitionerArgs, type PartitionMetadata, Partitioners } from 'kafkajs';
+import {
+  type ICustomPartitioner,
+  type Message,
+  type PartitionerArgs,
+  Partitioners,
+  type PartitionMetadata,
+} from 'kafkajs';
 
 /** The tenant part of a change-event or audit key `tenantId|entity|naturalKey[|zendeskTarget]`. */
 export function tenantIdOfKey(key: string): string {

@@ -64,7 +64,10 @@ export interface EnsureTopicsResult {
   altered: string[];
 }
 
-type TopicAdmin = Pick<Admin, 'listTopics' | 'createTopics' | 'describeConfigs' | 'alterConfigs' | 'fetchTopicMetadata'>;
+type TopicAdmin = Pick<
+  Admin,
+  'listTopics' | 'createTopics' | 'describeConfigs' | 'alterConfigs' | 'fetchTopicMetadata'
+>;
 
 const LEADER_WAIT_MS = 15_000;
 
@@ -86,9 +89,13 @@ async function waitForLeaders(admin: TopicAdmin, topics: string[]): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-  throw new MlcError('MLC_KAFKA_UNREACHABLE', `Topics ${topics.join(', ')} got no partition leaders within ${LEADER_WAIT_MS} ms${reason}`, {
-    cause: lastError,
-  });
+  throw new MlcError(
+    'MLC_KAFKA_UNREACHABLE',
+    `Topics ${topics.join(', ')} got no partition leaders within ${LEADER_WAIT_MS} ms${reason}`,
+    {
+      cause: lastError,
+    },
+  );
 }
 
 async function readTopicConfigs(
@@ -132,7 +139,11 @@ export async function ensureTopics(admin: TopicAdmin, options: EnsureTopicsOptio
       })),
     });
   }
-  if (missing.length > 0) await waitForLeaders(admin, missing.map((topic) => topic.name));
+  if (missing.length > 0)
+    await waitForLeaders(
+      admin,
+      missing.map((topic) => topic.name),
+    );
   const actual = await readTopicConfigs(admin, declared);
   const mismatched = declared.flatMap((topic) => {
     const configs = actual.get(topic.name) ?? {};

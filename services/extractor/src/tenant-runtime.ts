@@ -14,9 +14,27 @@ import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-count
 import { createIonClient } from './ion/ion-client.ts';
 import { createIonTokenSource } from './ion/ion-token-source.ts';
 import { createM3Adapter, m3SourceName } from './m3/m3-adapter.ts';
+import { M3_ENTITY_SOURCES, type M3EntitySource } from './m3/m3-entity-sources.ts';
 import { createM3MiClient } from './m3/m3-mi-client.ts';
 import { runTenantExtraction, type TenantRunSummary } from './tenant-extraction.ts';
 import type { RunTrigger } from './extraction-stores.ts';
+
+/**
+ * Per-tenant MI inputs added to an entity's list call (`erpConfig.m3Inputs`, e.g. `{"gl-account": {"DIVI": "AM1"}}`):
+ * delta sources are configurable per tenant because M3 installations differ.
+ */
+function m3SourcesFor(tenant: TenantRecord): { [E in EntityName]?: M3EntitySource<E> } {
+  const inputs = tenant.erpConfig.m3Inputs;
+  if (typeof inputs !== 'object' || inputs === null) return {};
+  const sources: { [E in EntityName]?: M3EntitySource<E> } = {};
+  for (const [entity, extra] of Object.entries(inputs as Record<string, unknown>)) {
+    const source = M3_ENTITY_SOURCES[entity as EntityName] as M3EntitySource | undefined;
+    if (source?.kind !== 'mi-list' || typeof extra !== 'object' || extra === null) continue;
+    const strings = Object.fromEntries(Object.entries(extra).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    (sources as Record<string, M3EntitySource>)[entity] = { ...source, fixedInputs: { ...source.fixedInputs, ...strings } };
+  }
+  return sources;
+}
 
 export interface ExtractorContext {
   db: pg.Pool;
@@ -94,6 +112,7 @@ export class TenantRuntimes {
     const published = createPgPublishedRecordStore(ctx.db);
     const company = typeof tenant.erpConfig.company === 'string' ? tenant.erpConfig.company : undefined;
     const adapter = createM3Adapter({
+      sources: m3SourcesFor(tenant),
       mi: createM3MiClient(ion, company === undefined ? {} : { company }),
       pageSize: ctx.pageSize,
       overlapMs: ctx.overlapMs,

@@ -1,5 +1,6 @@
 import type { MlcMetrics } from '@mlc/common/metrics';
 import { Counter, Gauge } from 'prom-client';
+import { CONTACT_TARGET } from './mapping/record-mapper.ts';
 import type { Posting } from './posting/posting.ts';
 import type { PostingSink } from './posting/posting-batch-processor.ts';
 import type { ZendeskResponseObservation } from './zendesk/zendesk-client.ts';
@@ -86,7 +87,9 @@ export function loaderMetricHooks(metrics: LoaderMetrics) {
       async record(postings: readonly Posting[]): Promise<void> {
         for (const posting of postings) {
           common.records.inc({ service: 'loader', entity: posting.entity, outcome: posting.status });
-          metrics.postings.inc({ tenant: posting.tenantId, target: posting.zendeskTarget.startsWith('user:supplier-contact') ? 'user:supplier-contact' : posting.zendeskTarget, status: posting.status });
+          // One contact target per contact would be an unbounded label: they count as one.
+          const target = posting.zendeskTarget.startsWith(CONTACT_TARGET) ? CONTACT_TARGET : posting.zendeskTarget;
+          metrics.postings.inc({ tenant: posting.tenantId, target, status: posting.status });
         }
       },
     } satisfies PostingSink,

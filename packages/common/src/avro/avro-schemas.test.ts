@@ -77,7 +77,10 @@ test('every Avro topic has a schema and every optional field has a default, so a
   for (const schema of TOPIC_VALUE_SCHEMAS.values()) {
     for (const field of schema.fields) {
       if (Array.isArray(field.type) && field.type[0] === 'null') {
-        assert.ok('default' in field && field.default === null, `${schema.name}.${String(field.name)} lacks null default`);
+        assert.ok(
+          'default' in field && field.default === null,
+          `${schema.name}.${String(field.name)} lacks null default`,
+        );
       }
     }
   }

@@ -8,9 +8,10 @@ export const triggerRunBody = z
     /** Re-read everything from the ERP (watermarks and published hashes reset) instead of a delta. */
     fullResync: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .optional();
 
-export type TriggerRunBody = z.infer<typeof triggerRunBody>;
+export type TriggerRunBody = NonNullable<z.infer<typeof triggerRunBody>>;
 
 export const listRunsQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(200).default(20), before: z.iso.datetime({ offset: true }).optional() })
