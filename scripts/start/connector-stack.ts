@@ -119,7 +119,11 @@ export async function startService(
     ...(options.topicPrefix ? { TOPIC_PREFIX: options.topicPrefix } : {}),
     ...(options.loaderGroupId ? { LOADER_GROUP_ID: options.loaderGroupId } : {}),
     ...(name === 'admin-api'
-      ? { ADMIN_API_PORT: String(adminApiPort), ADMIN_API_HOST: '127.0.0.1', ADMIN_BOOTSTRAP_TOKEN: options.bootstrapToken }
+      ? {
+          ADMIN_API_PORT: String(adminApiPort),
+          ADMIN_API_HOST: '127.0.0.1',
+          ADMIN_BOOTSTRAP_TOKEN: options.bootstrapToken,
+        }
       : {}),
     ...options.env,
   };

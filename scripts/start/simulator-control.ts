@@ -11,7 +11,12 @@ export interface CloudSuiteSimTenant {
 
 export interface ZendeskSimState {
   users: { id: number; external_id: string | null; name: string; user_fields: Record<string, unknown> }[];
-  organizations: { id: number; external_id: string | null; name: string; organization_fields: Record<string, unknown> }[];
+  organizations: {
+    id: number;
+    external_id: string | null;
+    name: string;
+    organization_fields: Record<string, unknown>;
+  }[];
   customObjectRecords: Record<
     string,
     { id: string; external_id: string | null; name: string; custom_object_fields: Record<string, unknown> }[]
@@ -32,14 +37,21 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
 }
 
 export const cloudSuiteSim = {
-  addTenant: (baseUrl: string, options: { tenantId: string; records?: number; seed?: number; product?: 'm3' | 'csi' }) =>
-    call<CloudSuiteSimTenant>('POST', `${baseUrl}/__sim/tenants`, options),
+  addTenant: (
+    baseUrl: string,
+    options: { tenantId: string; records?: number; seed?: number; product?: 'm3' | 'csi' },
+  ) => call<CloudSuiteSimTenant>('POST', `${baseUrl}/__sim/tenants`, options),
   tenant: (baseUrl: string, tenantId: string) =>
     call<CloudSuiteSimTenant>('GET', `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}`),
   ionapi: (baseUrl: string, tenantId: string) =>
     call<Record<string, unknown>>('GET', `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}/ionapi`),
   /** Changes (or deletes/adds) records of one entity; the changed ones get a new change stamp. */
-  mutate: (baseUrl: string, tenantId: string, entity: string, mutation: { change?: number; delete?: number; add?: number }) =>
+  mutate: (
+    baseUrl: string,
+    tenantId: string,
+    entity: string,
+    mutation: { change?: number; delete?: number; add?: number },
+  ) =>
     call<Record<string, unknown>>(
       'POST',
       `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}/entities/${encodeURIComponent(entity)}/mutations`,
@@ -55,7 +67,12 @@ export const cloudSuiteSim = {
 export const zendeskSim = {
   addAccount: (
     baseUrl: string,
-    options: { subdomain: string; plan?: string; oauthClients: { identifier: string; secret: string }[]; [key: string]: unknown },
+    options: {
+      subdomain: string;
+      plan?: string;
+      oauthClients: { identifier: string; secret: string }[];
+      [key: string]: unknown;
+    },
   ) => call<{ subdomain: string; baseUrl: string }>('POST', `${baseUrl}/__sim/accounts`, options),
   state: (baseUrl: string, subdomain: string) =>
     call<ZendeskSimState>('GET', `${baseUrl}/__sim/accounts/${encodeURIComponent(subdomain)}/state`),

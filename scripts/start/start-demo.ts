@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { AdminApiClient, AdminApiError } from '../../packages/cli/src/admin-api-client.ts';
 import { adminApi } from '../../packages/cli/src/admin-api-operations.ts';
 import type { EntityProgress } from '../../packages/cli/src/run-progress.ts';
+import { waitForRunOfRequest } from '../../packages/cli/src/run-request-tracking.ts';
 import { ChildProcessGroup } from './child-process-group.ts';
 import { type InfraEnv, startServices, startSimulators } from './connector-stack.ts';
 import { loadOrCreateDevSecrets, secretHint } from './dev-secrets.ts';
@@ -120,28 +121,27 @@ async function main(): Promise<number> {
       .catch((error: Error) => {
         if (!/exists/.test(error.message)) throw error;
       });
-    const ionApiFile = await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, DEMO.ionTenant);
-    const existing = await adminApi.showTenant(api, DEMO.tenantId).catch(() => undefined);
-    const registration = {
+    const ionapi = await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, DEMO.ionTenant);
+    const settings = {
       name: 'Demo Distributor (simulated)',
       product: 'm3' as const,
-      ionApiFile,
-      zendeskSubdomain: DEMO.subdomain,
-      zendeskBaseUrl: zendeskUrl,
-      zendeskCredentials: {
-        kind: 'oauth' as const,
-        clientId: DEMO.oauthClient.identifier,
-        clientSecret: DEMO.oauthClient.secret,
+      m3: { company: '100' },
+      ionapi,
+      zendesk: {
+        subdomain: DEMO.subdomain,
+        baseUrl: zendeskUrl,
+        oauth: { clientId: DEMO.oauthClient.identifier, clientSecret: DEMO.oauthClient.secret },
       },
-      zendeskRpm: 700,
-      scheduleCron: DEMO.schedule,
-      scheduleTz: 'UTC',
+      rateLimits: { zendeskPlanRpm: 'enterprise' },
+      schedule: { cron: DEMO.schedule, timeZone: 'UTC' },
     };
-    if (existing === undefined) await adminApi.addTenant(api, { id: DEMO.tenantId, ...registration });
+    const existing = await adminApi.showTenant(api, DEMO.tenantId).catch(() => undefined);
+    if (existing === undefined) await adminApi.addTenant(api, { id: DEMO.tenantId, ...settings });
     else {
-      // A second start: the simulators are new (new ports, new secrets), so the stored credentials are refreshed.
-      await api.request('PATCH', `/tenants/${DEMO.tenantId}`, { body: registration });
-      say('  tenant existed from an earlier start: credentials refreshed');
+      // A later start: the simulators are new (new ports, new secrets), so the stored credentials are replaced.
+      await adminApi.updateTenant(api, DEMO.tenantId, settings);
+      if (existing.status === 'paused') await adminApi.resumeTenant(api, DEMO.tenantId);
+      say('  tenant existed from an earlier start: its credentials were replaced');
     }
 
     try {
@@ -150,12 +150,15 @@ async function main(): Promise<number> {
     } catch (error) {
       if (!(error instanceof AdminApiError) || error.status !== 404) throw error;
       const created = await provisionDefaultMapping(zendeskUrl, DEMO.oauthClient);
-      say(`  note: the admin API has no provisioning route yet; provisioned the simulator directly (${created} created)`);
+      say(
+        `  note: the admin API has no provisioning route yet; provisioned the simulator directly (${created} created)`,
+      );
     }
 
     say('first sync: CloudSuite → extractor → Kafka → loader → Zendesk');
-    const started = await adminApi.startRun(api, DEMO.tenantId);
-    const runId = String(started.runId ?? started.id ?? '');
+    const request = await adminApi.requestRun(api, DEMO.tenantId);
+    const runId = await waitForRunOfRequest(api, DEMO.tenantId, request, { timeoutMs: 60_000 });
+    if (runId === undefined) throw new Error('the extractor did not pick up the run request within 60 s');
     const outcome = await watchSync({
       api,
       runId,

@@ -32,7 +32,11 @@ export interface SyncOutcome {
   timedOut: boolean;
 }
 
-export function progressRows(run: Record<string, unknown>, loaded: LoadedCounts, entities: readonly string[]): EntityProgress[] {
+export function progressRows(
+  run: Record<string, unknown>,
+  loaded: LoadedCounts,
+  entities: readonly string[],
+): EntityProgress[] {
   const fromRun = new Map(entityProgressOf(run).map((row) => [row.entity, row]));
   return entities.map((entity) => ({
     ...(fromRun.get(entity) ?? { entity, status: 'waiting', extracted: 0, published: 0, unchanged: 0, failed: 0 }),

@@ -14,7 +14,11 @@ async function accessToken(accountUrl: string, client: OAuthClient): Promise<str
   const response = await fetch(`${accountUrl}/oauth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_id: client.identifier, client_secret: client.secret }),
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: client.identifier,
+      client_secret: client.secret,
+    }),
   });
   if (!response.ok) throw new Error(`Zendesk token request answered ${response.status}`);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -32,7 +36,8 @@ export async function provisionDefaultMapping(accountUrl: string, client: OAuthC
     });
     // 422 "already taken" is the idempotent case; anything else is a real problem.
     if (response.ok) created += 1;
-    else if (response.status !== 422) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+    else if (response.status !== 422)
+      throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
   };
   const { entities, supplierContacts } = DEFAULT_MAPPING;
   const field = (kind: 'user' | 'organization', key: string, type: string) =>

@@ -16,7 +16,9 @@ export function loadedCountsOf(state: ZendeskSimState, tenantId: string, entitie
     ...state.users.map((user) => user.external_id),
     ...state.organizations.map((organization) => organization.external_id),
     ...Object.values(state.customObjectRecords).flatMap((records) => records.map((record) => record.external_id)),
-  ].filter((id): id is string => id !== null && id.startsWith(`mlc:${tenantId}:`) && !id.includes(':contact:'));
+  ].filter(
+    (id): id is string => typeof id === 'string' && id.startsWith(`mlc:${tenantId}:`) && !id.includes(':contact:'),
+  );
   const perEntity: Record<string, number> = Object.fromEntries(entities.map((entity) => [entity, 0]));
   const seen = new Set<string>();
   let duplicates = 0;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { type BuildAdminApiOptions, buildAdminApi } from '@mlc/admin-api/build-admin-api';
+import type { ControlPublisher } from '@mlc/admin-api/replay/control-publisher';
 import type { ControlMessage } from '@mlc/common/control-message';
 import { type CredentialVault, createCredentialVault } from '@mlc/common/credential-vault';
 import { createDbPool } from '@mlc/common/db-pool';
 import { createLogger } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
-import type { ControlPublisher } from '@mlc/admin-api/replay/control-publisher';
-import { type BuildAdminApiOptions, buildAdminApi } from '@mlc/admin-api/build-admin-api';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type pg from 'pg';
 import { type CleanupScope, withIsolatedSchema } from '../support/isolated-database-schema.ts';
@@ -33,6 +33,7 @@ export interface CallOptions {
 
 export interface CallResult {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers field by field
   body: any;
   text: string;
   response: LightMyRequestResponse;
@@ -52,7 +53,10 @@ export async function startAdminApi(
   await migrate(isolated.connectionString, { schema: isolated.schema });
   const db = createDbPool(isolated.connectionString, { schema: isolated.schema, max: 4 });
   const masterKeys = options.masterKeys ?? masterKey('k1');
-  const vault = createCredentialVault({ masterKeys, activeKeyId: options.activeKeyId ?? masterKeys.slice(0, masterKeys.indexOf(':')) });
+  const vault = createCredentialVault({
+    masterKeys,
+    activeKeyId: options.activeKeyId ?? masterKeys.slice(0, masterKeys.indexOf(':')),
+  });
   const adminToken = `bootstrap-${randomBytes(24).toString('hex')}`;
   const published: ControlMessage[] = [];
   const capture: ControlPublisher = {
@@ -80,7 +84,11 @@ export async function startAdminApi(
       method: method as 'GET',
       url,
       headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...callOptions.headers },
-      ...(callOptions.payload !== undefined ? { payload: callOptions.payload } : callOptions.body !== undefined ? { payload: callOptions.body as object } : {}),
+      ...(callOptions.payload !== undefined
+        ? { payload: callOptions.payload }
+        : callOptions.body !== undefined
+          ? { payload: callOptions.body as object }
+          : {}),
     });
     let body: unknown;
     try {
@@ -90,7 +98,17 @@ export async function startAdminApi(
     }
     return { status: response.statusCode, body, text: response.body, response };
   };
-  return { app, db, vault, masterKeys, adminToken, schema: isolated.schema, connectionString: isolated.connectionString, published, call };
+  return {
+    app,
+    db,
+    vault,
+    masterKeys,
+    adminToken,
+    schema: isolated.schema,
+    connectionString: isolated.connectionString,
+    published,
+    call,
+  };
 }
 
 /** A realistic cloud `.ionapi` (shape of an ION API Gateway download for a backend service). */
@@ -121,7 +139,10 @@ export function sampleTenantBody(id: string, overrides: Record<string, unknown> 
     product: 'm3',
     m3: { company: '100', division: 'AAA' },
     ionapi: sampleIonApi(),
-    zendesk: { subdomain: id.replace(/_/g, '-'), oauth: { clientId: 'mlc-loader', clientSecret: `zd-${randomBytes(20).toString('hex')}` } },
+    zendesk: {
+      subdomain: id.replace(/_/g, '-'),
+      oauth: { clientId: 'mlc-loader', clientSecret: `zd-${randomBytes(20).toString('hex')}` },
+    },
     rateLimits: { ionRpm: 300, zendeskPlanRpm: 400, zendeskShare: 0.5 },
     schedule: { cron: '0 2 * * *', timeZone: 'Europe/Berlin' },
     ...overrides,

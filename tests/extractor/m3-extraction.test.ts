@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createDbPool } from '@mlc/common/db-pool';
 import { ENTITY_NAMES, type EntityName } from '@mlc/common/entities';
+import { withTenantLock } from '@mlc/extractor/tenant-lock';
 import { type ExtractorHarness, startExtractorHarness } from './extractor-harness.ts';
 
 const TENANT = 'ACME_TST';
@@ -107,4 +109,21 @@ test('an MI error fails that entity with the M3 message and the other entities c
   const { rows: runs } = await harness.service.db.query<{ status: string; error: string }>('SELECT status, error FROM runs WHERE id = $1', [result.summary.runId]);
   assert.equal(runs[0]?.status, 'partial');
   assert.match(runs[0]?.error ?? '', /Accounting dimension 9 is invalid/);
+});
+
+test('a tenant locked by another extractor replica is skipped, not run twice', async () => {
+  const other = createDbPool(harness.schema.connectionString, { max: 1 });
+  try {
+    let inner: unknown;
+    const held = await withTenantLock(other, TENANT_ID, async () => {
+      inner = await harness.service.scheduler.runTenantNow(TENANT_ID);
+    });
+    assert.equal(held.locked, true);
+    assert.deepEqual(inner, { status: 'skipped', reason: 'running-elsewhere' });
+  } finally {
+    await other.end();
+  }
+  const [first, second] = await Promise.all([harness.service.scheduler.runTenantNow(TENANT_ID), harness.service.scheduler.runTenantNow(TENANT_ID)]);
+  assert.equal(first.status, 'ran');
+  assert.deepEqual(second, { status: 'skipped', reason: 'running-here' });
 });

@@ -94,7 +94,11 @@ export class AdminApiClient {
       });
     } catch (error) {
       const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
-      throw new AdminApiError(0, 'MLC_ADMIN_API_UNREACHABLE', `No answer from the admin API at ${this.baseUrl}: ${reason}`);
+      throw new AdminApiError(
+        0,
+        'MLC_ADMIN_API_UNREACHABLE',
+        `No answer from the admin API at ${this.baseUrl}: ${reason}`,
+      );
     }
     const text = await response.text();
     let body: unknown;

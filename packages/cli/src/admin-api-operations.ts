@@ -74,7 +74,8 @@ export const adminApi = {
   /** Answers 202 with a `requestId`; the run gets its id when the extractor claims the request. */
   requestRun: (api: AdminApiClient, tenantId: string, options: { entities?: string[]; fullResync?: boolean } = {}) =>
     api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/runs`, options),
-  showRun: (api: AdminApiClient, runId: string) => api.get<Record<string, unknown>>(`/runs/${encodeURIComponent(runId)}`),
+  showRun: (api: AdminApiClient, runId: string) =>
+    api.get<Record<string, unknown>>(`/runs/${encodeURIComponent(runId)}`),
 
   audit: async (api: AdminApiClient, tenantId: string, query: AuditQuery) =>
     listOf(await api.get(`${tenantPath(tenantId)}/audit`, query as Record<string, QueryValue>), 'records'),
@@ -89,8 +90,11 @@ export const adminApi = {
 
   listDeadLetters: async (api: AdminApiClient, tenantId: string, query: { entity?: string; limit?: number }) =>
     listOf(await api.get(`${tenantPath(tenantId)}/dlq`, query), 'deadLetters'),
-  retryDeadLetters: (api: AdminApiClient, tenantId: string, request: { ids: string[] } | { all: true; entity?: string }) =>
-    api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/dlq/retry`, request),
+  retryDeadLetters: (
+    api: AdminApiClient,
+    tenantId: string,
+    request: { ids: string[] } | { all: true; entity?: string },
+  ) => api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/dlq/retry`, request),
 
   /** Issue 7's route; answers 404 until it exists. */
   provision: (api: AdminApiClient, tenantId: string, dryRun: boolean) =>

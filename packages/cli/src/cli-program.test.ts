@@ -12,7 +12,10 @@ interface Call {
 }
 
 /** A CLI wired to a fake admin API that answers every call with `answer` and records it. */
-function harness(answer: (call: Call) => { status?: number; body?: unknown } = () => ({ body: {} }), files: Record<string, string> = {}) {
+function harness(
+  answer: (call: Call) => { status?: number; body?: unknown } = () => ({ body: {} }),
+  files: Record<string, string> = {},
+) {
   const calls: Call[] = [];
   const out: string[] = [];
   const err: string[] = [];
@@ -41,12 +44,47 @@ function harness(answer: (call: Call) => { status?: number; body?: unknown } = (
   return { io, calls, out: () => out.join(''), err: () => err.join('') };
 }
 
-const ionapi = JSON.stringify({ ti: 'ACME_TST', ci: 'ACME_TST~abc', cs: 'shh', iu: 'https://ion.example', pu: 'https://sso.example/' });
+const ionapi = JSON.stringify({
+  ti: 'ACME_TST',
+  ci: 'ACME_TST~abc',
+  cs: 'shh',
+  iu: 'https://ion.example',
+  pu: 'https://sso.example/',
+});
 
 test('tenants add sends the .ionapi content and OAuth client to POST /tenants with the bearer token', async () => {
-  const h = harness(() => ({ status: 201, body: { id: 'acme', status: 'active' } }), { 'acme.ionapi': `\uFEFF${ionapi}` });
+  const h = harness(() => ({ status: 201, body: { id: 'acme', status: 'active' } }), {
+    'acme.ionapi': `\uFEFF${ionapi}`,
+  });
   const code = await runCli(
-    ['tenants', 'add', '--ionapi', 'acme.ionapi', '--id', 'acme', '--company', '100', '--division', 'AAA', '--zendesk-subdomain', 'acme', '--zendesk-client-id', 'cid', '--zendesk-client-secret', 'csecret', '--zendesk-url', 'http://zd.test/__account/acme', '--zendesk-plan', 'enterprise', '--zendesk-share', '0.5', '--schedule', '0 6 * * *', '--timezone', 'Europe/Berlin'],
+    [
+      'tenants',
+      'add',
+      '--ionapi',
+      'acme.ionapi',
+      '--id',
+      'acme',
+      '--company',
+      '100',
+      '--division',
+      'AAA',
+      '--zendesk-subdomain',
+      'acme',
+      '--zendesk-client-id',
+      'cid',
+      '--zendesk-client-secret',
+      'csecret',
+      '--zendesk-url',
+      'http://zd.test/__account/acme',
+      '--zendesk-plan',
+      'enterprise',
+      '--zendesk-share',
+      '0.5',
+      '--schedule',
+      '0 6 * * *',
+      '--timezone',
+      'Europe/Berlin',
+    ],
     h.io,
   );
   assert.equal(code, 0, h.err());
@@ -60,7 +98,11 @@ test('tenants add sends the .ionapi content and OAuth client to POST /tenants wi
     product: 'm3',
     m3: { company: '100', division: 'AAA' },
     ionapi: JSON.parse(ionapi),
-    zendesk: { subdomain: 'acme', baseUrl: 'http://zd.test/__account/acme', oauth: { clientId: 'cid', clientSecret: 'csecret' } },
+    zendesk: {
+      subdomain: 'acme',
+      baseUrl: 'http://zd.test/__account/acme',
+      oauth: { clientId: 'cid', clientSecret: 'csecret' },
+    },
     rateLimits: { zendeskPlanRpm: 'enterprise', zendeskShare: 0.5 },
     schedule: { cron: '0 6 * * *', timeZone: 'Europe/Berlin' },
   });
@@ -70,7 +112,25 @@ test('tenants add sends the .ionapi content and OAuth client to POST /tenants wi
 test('tenants add takes the Zendesk client secret from MLC_ZENDESK_CLIENT_SECRET and a CSI tenant its Mongoose config', async () => {
   const h = harness(() => ({ body: { id: 'acme' } }), { f: ionapi });
   const io = { ...h.io, env: { ...h.io.env, MLC_ZENDESK_CLIENT_SECRET: 'from-env' } };
-  const code = await runCli(['tenants', 'add', '--ionapi', 'f', '--id', 'acme', '--product', 'csi', '--mongoose-config', 'CSI_DEMO', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c'], io);
+  const code = await runCli(
+    [
+      'tenants',
+      'add',
+      '--ionapi',
+      'f',
+      '--id',
+      'acme',
+      '--product',
+      'csi',
+      '--mongoose-config',
+      'CSI_DEMO',
+      '--zendesk-subdomain',
+      'a',
+      '--zendesk-client-id',
+      'c',
+    ],
+    io,
+  );
   assert.equal(code, 0, h.err());
   const body = h.calls[0]?.body as { zendesk: unknown; csi: unknown };
   assert.deepEqual(body.zendesk, { subdomain: 'a', oauth: { clientId: 'c', clientSecret: 'from-env' } });
@@ -79,15 +139,82 @@ test('tenants add takes the Zendesk client secret from MLC_ZENDESK_CLIENT_SECRET
 
 test('usage errors exit 1 without calling the API', async (t) => {
   const cases: [string, string[], RegExp][] = [
-    ['unreadable .ionapi', ['tenants', 'add', '--ionapi', 'missing', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], /cannot read missing: ENOENT/],
-    ['not JSON', ['tenants', 'add', '--ionapi', 'bad', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], /not a JSON \.ionapi/],
-    ['no Zendesk credentials', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--company', '1', '--zendesk-subdomain', 'a'], /Zendesk credentials/],
-    ['m3 without company', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], /--company/],
-    ['bad plan', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-plan', 'gold'], /positive integer/],
+    [
+      'unreadable .ionapi',
+      [
+        'tenants',
+        'add',
+        '--ionapi',
+        'missing',
+        '--id',
+        'a',
+        '--zendesk-subdomain',
+        'a',
+        '--zendesk-client-id',
+        'c',
+        '--zendesk-client-secret',
+        's',
+      ],
+      /cannot read missing: ENOENT/,
+    ],
+    [
+      'not JSON',
+      [
+        'tenants',
+        'add',
+        '--ionapi',
+        'bad',
+        '--id',
+        'a',
+        '--zendesk-subdomain',
+        'a',
+        '--zendesk-client-id',
+        'c',
+        '--zendesk-client-secret',
+        's',
+      ],
+      /not a JSON \.ionapi/,
+    ],
+    [
+      'no Zendesk credentials',
+      ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--company', '1', '--zendesk-subdomain', 'a'],
+      /Zendesk credentials/,
+    ],
+    [
+      'm3 without company',
+      [
+        'tenants',
+        'add',
+        '--ionapi',
+        'f',
+        '--id',
+        'a',
+        '--zendesk-subdomain',
+        'a',
+        '--zendesk-client-id',
+        'c',
+        '--zendesk-client-secret',
+        's',
+      ],
+      /--company/,
+    ],
+    [
+      'bad plan',
+      ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-plan', 'gold'],
+      /positive integer/,
+    ],
     ['keys without entity', ['replay', 'acme', '--keys', 'a'], /--keys needs --entity/],
     ['missing required option', ['tenants', 'add', '--id', 'a'], /required option '--ionapi <path>'/],
-    ['bad product', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--product', 'ln'], /Allowed choices are m3, csi/],
-    ['bad share', ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-share', '2'], /\(0, 1\]/],
+    [
+      'bad product',
+      ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--product', 'ln'],
+      /Allowed choices are m3, csi/,
+    ],
+    [
+      'bad share',
+      ['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--zendesk-subdomain', 'a', '--zendesk-share', '2'],
+      /\(0, 1\]/,
+    ],
     ['bad limit', ['runs', 'list', 'acme', '--limit', '-3'], /positive integer/],
     ['bad replay start', ['replay', 'acme', '--from', 'yesterday'], /earliest/],
     ['key without entity', ['audit', 'show', 'acme', '--key', 'S1'], /--key needs --entity/],
@@ -112,8 +239,32 @@ test('a missing token is a usage error that names MLC_ADMIN_TOKEN', async () => 
 });
 
 test("an API error exits 2 and prints the API's code, message and field", async () => {
-  const h = harness(() => ({ status: 400, body: { error: { code: 'MLC_IONAPI_MISSING_KEY', message: 'The .ionapi file lacks ci', field: 'ci' } } }), { f: ionapi });
-  const code = await runCli(['tenants', 'add', '--ionapi', 'f', '--id', 'a', '--company', '1', '--zendesk-subdomain', 'a', '--zendesk-client-id', 'c', '--zendesk-client-secret', 's'], h.io);
+  const h = harness(
+    () => ({
+      status: 400,
+      body: { error: { code: 'MLC_IONAPI_MISSING_KEY', message: 'The .ionapi file lacks ci', field: 'ci' } },
+    }),
+    { f: ionapi },
+  );
+  const code = await runCli(
+    [
+      'tenants',
+      'add',
+      '--ionapi',
+      'f',
+      '--id',
+      'a',
+      '--company',
+      '1',
+      '--zendesk-subdomain',
+      'a',
+      '--zendesk-client-id',
+      'c',
+      '--zendesk-client-secret',
+      's',
+    ],
+    h.io,
+  );
   assert.equal(code, 2);
   assert.equal(h.err(), 'mlc: MLC_IONAPI_MISSING_KEY (HTTP 400): The .ionapi file lacks ci [field: ci]\n');
   assert.doesNotMatch(h.err() + h.out(), /shh/);
@@ -121,7 +272,12 @@ test("an API error exits 2 and prints the API's code, message and field", async 
 
 test('an unreachable admin API exits 2 with MLC_ADMIN_API_UNREACHABLE', async () => {
   const h = harness();
-  const io = { ...h.io, fetch: (async () => { throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') }); }) as FetchLike };
+  const io = {
+    ...h.io,
+    fetch: (async () => {
+      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
+    }) as FetchLike,
+  };
   assert.equal(await runCli(['tenants', 'list'], io), 2);
   assert.match(h.err(), /MLC_ADMIN_API_UNREACHABLE.*ECONNREFUSED/);
 });
@@ -135,15 +291,39 @@ test('each command calls its admin API route', async (t) => {
     [['tenants', 'resume', 'acme'], 'POST', '/tenants/acme/resume', {}],
     [['runs', 'list', 'acme', '--limit', '5'], 'GET', '/tenants/acme/runs?limit=5'],
     [['runs', 'show', 'r-1'], 'GET', '/runs/r-1'],
-    [['runs', 'now', 'acme', '--entities', 'invoice,supplier'], 'POST', '/tenants/acme/runs', { entities: ['invoice', 'supplier'] }],
+    [
+      ['runs', 'now', 'acme', '--entities', 'invoice,supplier'],
+      'POST',
+      '/tenants/acme/runs',
+      { entities: ['invoice', 'supplier'] },
+    ],
     [['runs', 'now', 'acme', '--full'], 'POST', '/tenants/acme/runs', { fullResync: true }],
-    [['audit', 'show', 'acme', '--entity', 'invoice', '--status', 'failed'], 'GET', '/tenants/acme/audit?entity=invoice&status=failed'],
+    [
+      ['audit', 'show', 'acme', '--entity', 'invoice', '--status', 'failed'],
+      'GET',
+      '/tenants/acme/audit?entity=invoice&status=failed',
+    ],
     [['audit', 'show', 'acme', '--entity', 'invoice', '--key', 'A/1'], 'GET', '/tenants/acme/audit/invoice/A%2F1'],
-    [['replay', 'acme', '--entity', 'invoice', '--force'], 'POST', '/tenants/acme/replay', { from: 'earliest', force: true, entity: 'invoice' }],
-    [['replay', 'acme', '--from', '2025-01-02T03:04:05Z', '--entity', 'supplier', '--keys', 'a,b'], 'POST', '/tenants/acme/replay', { from: '2025-01-02T03:04:05.000Z', force: false, entity: 'supplier', naturalKeys: ['a', 'b'] }],
+    [
+      ['replay', 'acme', '--entity', 'invoice', '--force'],
+      'POST',
+      '/tenants/acme/replay',
+      { from: 'earliest', force: true, entity: 'invoice' },
+    ],
+    [
+      ['replay', 'acme', '--from', '2025-01-02T03:04:05Z', '--entity', 'supplier', '--keys', 'a,b'],
+      'POST',
+      '/tenants/acme/replay',
+      { from: '2025-01-02T03:04:05.000Z', force: false, entity: 'supplier', naturalKeys: ['a', 'b'] },
+    ],
     [['dlq', 'list', 'acme', '--entity', 'invoice'], 'GET', '/tenants/acme/dlq?entity=invoice'],
     [['dlq', 'retry', 'acme', '11', '12'], 'POST', '/tenants/acme/dlq/retry', { ids: ['11', '12'] }],
-    [['dlq', 'retry', 'acme', '--all', '--entity', 'invoice'], 'POST', '/tenants/acme/dlq/retry', { all: true, entity: 'invoice' }],
+    [
+      ['dlq', 'retry', 'acme', '--all', '--entity', 'invoice'],
+      'POST',
+      '/tenants/acme/dlq/retry',
+      { all: true, entity: 'invoice' },
+    ],
     [['provision', 'acme', '--dry-run'], 'POST', '/tenants/acme/zendesk/provision', { dryRun: true }],
     [['key', 'rotate'], 'POST', '/vault/rotate', {}],
   ];
@@ -166,7 +346,10 @@ test('--json prints the API answer unchanged; the default prints a table', async
   assert.deepEqual(JSON.parse(json.out()), tenants);
   const table = harness(() => ({ body: { tenants } }));
   assert.equal(await runCli(['tenants', 'list'], table.io), 0);
-  assert.match(table.out(), /^ID\s+NAME\s+PRODUCT\s+STATUS\s+ZENDESK\s+SCHEDULE\nacme\s+ACME\s+m3\s+active\s+acme\s+-\n$/);
+  assert.match(
+    table.out(),
+    /^ID\s+NAME\s+PRODUCT\s+STATUS\s+ZENDESK\s+SCHEDULE\nacme\s+ACME\s+m3\s+active\s+acme\s+-\n$/,
+  );
 });
 
 test('runs now --wait finds the run the extractor started for the request and polls it to the end', async () => {
@@ -179,13 +362,17 @@ test('runs now --wait finds the run the extractor started for the request and po
         { id: 'old', trigger: 'manual', startedAt: new Date(Date.parse(requestedAt) - 60_000).toISOString() },
         { id: 'sched', trigger: 'schedule', startedAt: requestedAt },
       ];
-      return { body: { runs: polls++ === 0 ? runs : [...runs, { id: 'r-9', trigger: 'manual', startedAt: requestedAt }] } };
+      return {
+        body: { runs: polls++ === 0 ? runs : [...runs, { id: 'r-9', trigger: 'manual', startedAt: requestedAt }] },
+      };
     }
     return {
       body: {
         id: 'r-9',
         status: polls++ < 3 ? 'running' : 'succeeded',
-        entities: [{ entity: 'supplier', status: 'succeeded', recordsRead: 12, published: 12, unchanged: 0, failed: 0 }],
+        entities: [
+          { entity: 'supplier', status: 'succeeded', recordsRead: 12, published: 12, unchanged: 0, failed: 0 },
+        ],
       },
     };
   });
@@ -199,5 +386,6 @@ test('runs now --wait finds the run the extractor started for the request and po
 test('--help exits 0 and lists every command group', async () => {
   const h = harness();
   assert.equal(await runCli(['--help'], h.io), 0);
-  for (const word of ['tenants', 'runs', 'audit', 'replay', 'dlq', 'provision', 'key', 'Exit codes']) assert.match(h.out(), new RegExp(word));
+  for (const word of ['tenants', 'runs', 'audit', 'replay', 'dlq', 'provision', 'key', 'Exit codes'])
+    assert.match(h.out(), new RegExp(word));
 });

@@ -111,7 +111,10 @@ interface TenantAddOptions {
   timezone?: string;
 }
 
-export function zendeskCredentialsOf(options: TenantAddOptions, env: CliIo['env']): Pick<TenantRegistration['zendesk'], 'oauth' | 'apiToken'> {
+export function zendeskCredentialsOf(
+  options: TenantAddOptions,
+  env: CliIo['env'],
+): Pick<TenantRegistration['zendesk'], 'oauth' | 'apiToken'> {
   const clientSecret = options.zendeskClientSecret ?? env.MLC_ZENDESK_CLIENT_SECRET;
   if (options.zendeskClientId !== undefined) {
     if (clientSecret === undefined || clientSecret === '') {
@@ -150,7 +153,12 @@ export function tenantRegistrationOf(
     name: options.name ?? options.id,
     product,
     ...(product === 'm3'
-      ? { m3: { company: options.company ?? '', ...(options.division === undefined ? {} : { division: options.division }) } }
+      ? {
+          m3: {
+            company: options.company ?? '',
+            ...(options.division === undefined ? {} : { division: options.division }),
+          },
+        }
       : { csi: { mongooseConfig: options.mongooseConfig ?? '' } }),
     ionapi,
     zendesk: {
@@ -161,7 +169,12 @@ export function tenantRegistrationOf(
     ...(Object.keys(rateLimits).length > 0 ? { rateLimits } : {}),
     ...(options.schedule === undefined
       ? {}
-      : { schedule: { cron: options.schedule, ...(options.timezone === undefined ? {} : { timeZone: options.timezone }) } }),
+      : {
+          schedule: {
+            cron: options.schedule,
+            ...(options.timezone === undefined ? {} : { timeZone: options.timezone }),
+          },
+        }),
   };
 }
 
@@ -242,7 +255,8 @@ export function buildProgram(io: CliIo): Command {
     const options = globals(command);
     const url = options.url ?? io.env.MLC_ADMIN_URL ?? DEFAULT_ADMIN_URL;
     const token = options.token ?? io.env.MLC_ADMIN_TOKEN;
-    if (token === undefined || token === '') throw new UsageError('no admin token: set MLC_ADMIN_TOKEN or pass --token');
+    if (token === undefined || token === '')
+      throw new UsageError('no admin token: set MLC_ADMIN_TOKEN or pass --token');
     return new AdminApiClient({ baseUrl: url, token, ...(io.fetch ? { fetch: io.fetch } : {}) });
   };
   const print = (command: Command, value: unknown, human: () => string) => {
@@ -267,7 +281,11 @@ export function buildProgram(io: CliIo): Command {
     .option('--zendesk-email <email>', 'legacy API token auth: agent email')
     .option('--zendesk-api-token <token>', 'legacy API token auth: token (or MLC_ZENDESK_API_TOKEN)')
     .option('--ion-rpm <n>', 'ION API requests per minute for this tenant', parsePositiveInt)
-    .option('--zendesk-plan <plan>', 'Zendesk plan (team, growth, professional, enterprise, enterprise_plus) or its rpm', parseZendeskPlan)
+    .option(
+      '--zendesk-plan <plan>',
+      'Zendesk plan (team, growth, professional, enterprise, enterprise_plus) or its rpm',
+      parseZendeskPlan,
+    )
     .option('--zendesk-share <fraction>', 'share of the Zendesk limit the connector may use, (0, 1]', parseShare)
     .option('--schedule <cron>', 'sync schedule as a cron expression, e.g. "0 6 * * *"')
     .option('--timezone <tz>', 'time zone of the schedule, e.g. Europe/Berlin')
@@ -428,18 +446,16 @@ export function buildProgram(io: CliIo): Command {
     .description('retry dead-lettered records: the given posting ids, or --all (optionally of one --entity)')
     .option('--all', 'retry every dead-lettered record of the tenant', false)
     .option('--entity <entity>', 'with --all: only this entity')
-    .action(
-      async (tenantId: string, ids: string[], options: { all: boolean; entity?: string }, command: Command) => {
-        if (ids.length === 0 && !options.all) throw new UsageError('name the posting ids to retry, or pass --all');
-        if (ids.length > 0 && options.all) throw new UsageError('pass either ids or --all, not both');
-        const result = await adminApi.retryDeadLetters(
-          client(command),
-          tenantId,
-          ids.length > 0 ? { ids } : { all: true, ...(options.entity ? { entity: options.entity } : {}) },
-        );
-        print(command, result, () => `retry requested\n${renderRecord(flatRecord(result))}`);
-      },
-    );
+    .action(async (tenantId: string, ids: string[], options: { all: boolean; entity?: string }, command: Command) => {
+      if (ids.length === 0 && !options.all) throw new UsageError('name the posting ids to retry, or pass --all');
+      if (ids.length > 0 && options.all) throw new UsageError('pass either ids or --all, not both');
+      const result = await adminApi.retryDeadLetters(
+        client(command),
+        tenantId,
+        ids.length > 0 ? { ids } : { all: true, ...(options.entity ? { entity: options.entity } : {}) },
+      );
+      print(command, result, () => `retry requested\n${renderRecord(flatRecord(result))}`);
+    });
 
   program
     .command('provision <tenant>')
@@ -453,7 +469,7 @@ export function buildProgram(io: CliIo): Command {
   const key = program.command('key').description('credential master keys');
   key
     .command('rotate')
-    .description('re-wrap every stored credential under the admin API\'s active master key (MLC_ACTIVE_KEY_ID)')
+    .description("re-wrap every stored credential under the admin API's active master key (MLC_ACTIVE_KEY_ID)")
     .action(async (_options: unknown, command: Command) => {
       const result = await adminApi.rotateKey(client(command));
       print(command, result, () => renderRecord(flatRecord(result)));

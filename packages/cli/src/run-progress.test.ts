@@ -7,7 +7,15 @@ test('entity counts are read from an object keyed by entity with camelCase count
     entities: { supplier: { status: 'succeeded', recordsRead: 40, published: 38, unchanged: 2, failed: 0 } },
   });
   assert.deepEqual(rows, [
-    { entity: 'supplier', status: 'succeeded', extracted: 40, published: 38, unchanged: 2, failed: 0, loaded: undefined },
+    {
+      entity: 'supplier',
+      status: 'succeeded',
+      extracted: 40,
+      published: 38,
+      unchanged: 2,
+      failed: 0,
+      loaded: undefined,
+    },
   ]);
 });
 

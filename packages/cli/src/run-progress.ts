@@ -39,7 +39,9 @@ export function entityProgressOf(run: Record<string, unknown>): EntityProgress[]
         .map((item) => [String(item.entity ?? '?'), item])
     : typeof raw === 'object' && raw !== null
       ? Object.entries(raw as Record<string, unknown>)
-          .filter((entry): entry is [string, Record<string, unknown>] => typeof entry[1] === 'object' && entry[1] !== null)
+          .filter(
+            (entry): entry is [string, Record<string, unknown>] => typeof entry[1] === 'object' && entry[1] !== null,
+          )
           .map(([entity, stats]) => [entity, stats])
       : [];
   return entries.map(([entity, stats]) => ({

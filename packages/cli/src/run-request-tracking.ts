@@ -10,7 +10,10 @@ import { adminApi } from './admin-api-operations.ts';
 /** Clock skew between the admin API's and the extractor's view of PostgreSQL's now() is nil; keep a margin anyway. */
 const SKEW_MS = 1000;
 
-export function runOfRequest(runs: readonly Record<string, unknown>[], requestedAt: string): Record<string, unknown> | undefined {
+export function runOfRequest(
+  runs: readonly Record<string, unknown>[],
+  requestedAt: string,
+): Record<string, unknown> | undefined {
   const requested = Date.parse(requestedAt) - SKEW_MS;
   return runs
     .filter((run) => run.trigger === 'manual' && Date.parse(String(run.startedAt)) >= requested)

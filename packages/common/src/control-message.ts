@@ -57,7 +57,10 @@ export const dlqRetryControlMessageSchema = z.object({
   items: z.array(dlqRetryItemSchema).min(1),
 });
 
-export const controlMessageSchema = z.discriminatedUnion('type', [replayControlMessageSchema, dlqRetryControlMessageSchema]);
+export const controlMessageSchema = z.discriminatedUnion('type', [
+  replayControlMessageSchema,
+  dlqRetryControlMessageSchema,
+]);
 
 export type ReplayControlMessage = z.infer<typeof replayControlMessageSchema>;
 export type DlqRetryItem = z.infer<typeof dlqRetryItemSchema>;

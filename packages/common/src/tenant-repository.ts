@@ -133,17 +133,25 @@ function toRecord(row: TenantRow): TenantRecord {
   };
 }
 
-function sealToColumn(vault: CredentialVault, value: unknown, tenantId: string, purpose: typeof ION_PURPOSE | typeof ZENDESK_PURPOSE) {
+function sealToColumn(
+  vault: CredentialVault,
+  value: unknown,
+  tenantId: string,
+  purpose: typeof ION_PURPOSE | typeof ZENDESK_PURPOSE,
+) {
   const sealed = vault.seal(value, credentialContext(tenantId, purpose));
   return { ciphertext: Buffer.from(JSON.stringify(sealed), 'utf8'), keyId: sealed.keyId };
 }
 
 function checkZendeskCredentials(credentials: ZendeskCredentials): ZendeskCredentials {
-  const fields = credentials.kind === 'oauth' ? (['clientId', 'clientSecret'] as const) : (['email', 'apiToken'] as const);
+  const fields =
+    credentials.kind === 'oauth' ? (['clientId', 'clientSecret'] as const) : (['email', 'apiToken'] as const);
   for (const field of fields) {
     const value = (credentials as Record<string, unknown>)[field];
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new MlcError('MLC_VALIDATION', `Zendesk credentials need a non-empty ${field}`, { field: `zendeskCredentials.${field}` });
+      throw new MlcError('MLC_VALIDATION', `Zendesk credentials need a non-empty ${field}`, {
+        field: `zendeskCredentials.${field}`,
+      });
     }
   }
   return credentials;
@@ -152,11 +160,15 @@ function checkZendeskCredentials(credentials: ZendeskCredentials): ZendeskCreden
 /** Maps the unique-violation and check-violation errors of PostgreSQL to MlcErrors naming the field. */
 function databaseError(error: unknown, tenantId: string): unknown {
   const code = (error as { code?: unknown }).code;
-  if (code === '23505') return new MlcError('MLC_CONFLICT', `Tenant ${tenantId} already exists`, { field: 'id', cause: error });
+  if (code === '23505')
+    return new MlcError('MLC_CONFLICT', `Tenant ${tenantId} already exists`, { field: 'id', cause: error });
   if (code === '23514') {
     const constraint = String((error as { constraint?: unknown }).constraint ?? '');
     const field = constraint.replace(/^tenants_/, '').replace(/_check$/, '') || undefined;
-    return new MlcError('MLC_VALIDATION', `Tenant value violates ${constraint || 'a constraint'}`, { field, cause: error });
+    return new MlcError('MLC_VALIDATION', `Tenant value violates ${constraint || 'a constraint'}`, {
+      field,
+      cause: error,
+    });
   }
   return error;
 }
@@ -190,7 +202,12 @@ function columnValues(vault: CredentialVault, tenantId: string, input: TenantUpd
     values.set('ionapi_key_id', keyId);
   }
   if (input.zendeskCredentials !== undefined) {
-    const { ciphertext, keyId } = sealToColumn(vault, checkZendeskCredentials(input.zendeskCredentials), tenantId, ZENDESK_PURPOSE);
+    const { ciphertext, keyId } = sealToColumn(
+      vault,
+      checkZendeskCredentials(input.zendeskCredentials),
+      tenantId,
+      ZENDESK_PURPOSE,
+    );
     values.set('zendesk_credential_ciphertext', ciphertext);
     values.set('zendesk_credential_key_id', keyId);
   }
@@ -217,7 +234,10 @@ export async function getTenant(db: Queryable, id: string): Promise<TenantRecord
   return rows[0] === undefined ? undefined : toRecord(rows[0]);
 }
 
-export async function listTenants(db: Queryable, filter: { status?: TenantStatus; ids?: readonly string[] } = {}): Promise<TenantRecord[]> {
+export async function listTenants(
+  db: Queryable,
+  filter: { status?: TenantStatus; ids?: readonly string[] } = {},
+): Promise<TenantRecord[]> {
   const { rows } = await db.query<TenantRow>(
     'SELECT * FROM tenants WHERE ($1::text IS NULL OR status = $1) AND ($2::text[] IS NULL OR id = ANY($2)) ORDER BY id',
     [filter.status ?? null, filter.ids ?? null],
@@ -226,7 +246,12 @@ export async function listTenants(db: Queryable, filter: { status?: TenantStatus
 }
 
 /** Updates the given fields (credentials re-sealed when given); undefined when the tenant does not exist. */
-export async function updateTenant(db: Queryable, vault: CredentialVault, id: string, update: TenantUpdate): Promise<TenantRecord | undefined> {
+export async function updateTenant(
+  db: Queryable,
+  vault: CredentialVault,
+  id: string,
+  update: TenantUpdate,
+): Promise<TenantRecord | undefined> {
   const values = columnValues(vault, id, update);
   if (values.size === 0) return getTenant(db, id);
   const assignments = [...values.keys()].map((column, i) => `${column} = $${i + 2}`);
@@ -255,7 +280,11 @@ export function openIonApiCredentials(vault: CredentialVault, tenant: TenantReco
 
 export function openZendeskCredentials(vault: CredentialVault, tenant: TenantRecord): ZendeskCredentials {
   if (tenant.sealed.zendesk === null) {
-    throw new MlcError('MLC_VALIDATION', `Tenant ${tenant.id} has no Zendesk credentials`, { field: 'zendeskCredentials' });
+    throw new MlcError('MLC_VALIDATION', `Tenant ${tenant.id} has no Zendesk credentials`, {
+      field: 'zendeskCredentials',
+    });
   }
-  return checkZendeskCredentials(vault.open(tenant.sealed.zendesk, credentialContext(tenant.id, ZENDESK_PURPOSE)) as ZendeskCredentials);
+  return checkZendeskCredentials(
+    vault.open(tenant.sealed.zendesk, credentialContext(tenant.id, ZENDESK_PURPOSE)) as ZendeskCredentials,
+  );
 }

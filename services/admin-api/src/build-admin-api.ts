@@ -8,8 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { Counter } from 'prom-client';
-import { adminAuditRoutes } from './admin-audit/admin-audit-routes.ts';
 import type { AdminApiDeps } from './admin-api-deps.ts';
+import { adminAuditRoutes } from './admin-audit/admin-audit-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { ensureBootstrapToken } from './auth/admin-token-store.ts';
 import { installBearerAuth } from './auth/bearer-auth.ts';
@@ -124,7 +124,11 @@ export async function buildAdminApi(options: BuildAdminApiOptions): Promise<Fast
     registers: [metrics.registry],
   });
   app.addHook('onResponse', async (request, reply) => {
-    requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+    requests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unknown',
+      status: String(reply.statusCode),
+    });
   });
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
@@ -141,7 +145,8 @@ export async function buildAdminApi(options: BuildAdminApiOptions): Promise<Fast
       info: {
         title: 'ml-connector admin API',
         version: '1',
-        description: 'Tenants, credentials, runs, posting audit, replay and dead letters of the CloudSuite → Zendesk connector.',
+        description:
+          'Tenants, credentials, runs, posting audit, replay and dead letters of the CloudSuite → Zendesk connector.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },

@@ -4,7 +4,7 @@ import { isMlcError } from '@mlc/common/errors';
 import { createKafka } from '@mlc/common/kafka-client';
 import { createLogger } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
-import { activeKeyIdOf, type AdminApiServiceConfig, loadAdminApiConfig } from './admin-api-config.ts';
+import { type AdminApiServiceConfig, activeKeyIdOf, loadAdminApiConfig } from './admin-api-config.ts';
 import { buildAdminApi } from './build-admin-api.ts';
 
 function configOrExit(): AdminApiServiceConfig {
@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   try {
     await waitForDatabase(db, { timeoutMs: config.startupRetryTimeoutMs, databaseUrl: config.databaseUrl, logger });
     await migrate(db, { schema: config.databaseSchema, logger });
-    const vault = createCredentialVault({ masterKeys: config.masterKeys.join(','), activeKeyId: activeKeyIdOf(config) });
+    const vault = createCredentialVault({
+      masterKeys: config.masterKeys.join(','),
+      activeKeyId: activeKeyIdOf(config),
+    });
     const app = await buildAdminApi({
       config: {
         adminBootstrapToken: config.adminBootstrapToken,

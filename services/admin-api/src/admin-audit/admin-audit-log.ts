@@ -12,7 +12,11 @@ export interface AdminAuditEntry {
 }
 
 /** Appends one row to admin_audit (append-only: nothing in the API updates or deletes it). */
-export async function recordAdminAction(db: Queryable, principal: AdminPrincipal, entry: AdminAuditEntry): Promise<void> {
+export async function recordAdminAction(
+  db: Queryable,
+  principal: AdminPrincipal,
+  entry: AdminAuditEntry,
+): Promise<void> {
   await db.query('INSERT INTO admin_audit (actor, action, target, details) VALUES ($1, $2, $3, $4)', [
     actorOf(principal),
     entry.action,

@@ -29,7 +29,12 @@ export async function adminAuditRoutes(app: FastifyInstance, deps: AdminApiDeps)
   app.get(
     '/admin-audit',
     {
-      schema: { tags: ['admin-audit'], security: bearerSecurity, summary: 'State-changing calls', querystring: adminAuditQuery },
+      schema: {
+        tags: ['admin-audit'],
+        security: bearerSecurity,
+        summary: 'State-changing calls',
+        querystring: adminAuditQuery,
+      },
     },
     async (request) => {
       requireAdmin(principalOf(request));

@@ -67,9 +67,10 @@ export async function listAdminTokens(db: Queryable): Promise<AdminTokenInfo[]> 
 
 /** Revokes (never deletes: the audit refers to token ids); false when no active token has the id. */
 export async function revokeAdminToken(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE admin_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [
-    id,
-  ]);
+  const { rowCount } = await db.query(
+    'UPDATE admin_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL',
+    [id],
+  );
   return (rowCount ?? 0) > 0;
 }
 

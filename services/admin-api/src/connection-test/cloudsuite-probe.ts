@@ -1,7 +1,7 @@
 import type { HttpClient, HttpResponse } from '@mlc/common/http-client';
 import { type IonApiFile, ionApiBaseUrl, ionRevokeUrl, ionTokenUrl } from '@mlc/common/ionapi-file';
 import type { TenantErpConfig, TenantProduct } from '@mlc/common/tenant-repository';
-import { type ProbeResult, probeRequest, probeResult } from './probe-result.ts';
+import { accessTokenOf, type ProbeResult, probeRequest, probeResult } from './probe-result.ts';
 
 function tokenProblem(response: HttpResponse): string | undefined {
   if (response.status !== 200) return `token endpoint answered ${response.status}`;
@@ -12,7 +12,9 @@ function tokenProblem(response: HttpResponse): string | undefined {
 /** MI errors arrive with HTTP 200: success is nrOfFailedTransactions 0 (a number or, at times, a string). */
 function miProblem(response: HttpResponse): string | undefined {
   if (response.status !== 200) return `M3 answered ${response.status}`;
-  const body = response.body as { nrOfFailedTransactions?: unknown; results?: { errorMessage?: unknown }[] } | undefined;
+  const body = response.body as
+    | { nrOfFailedTransactions?: unknown; results?: { errorMessage?: unknown }[] }
+    | undefined;
   if (body === undefined || typeof body !== 'object') return 'M3 answered without a JSON body';
   const failed = Number(body.nrOfFailedTransactions ?? 0);
   const message = body.results?.find((result) => result.errorMessage !== undefined)?.errorMessage;
@@ -44,13 +46,19 @@ export async function probeCloudSuite(
     {
       method: 'POST',
       url: ionTokenUrl(file),
-      form: { grant_type: 'password', username: file.saak, password: file.sask, client_id: file.ci, client_secret: file.cs },
+      form: {
+        grant_type: 'password',
+        username: file.saak,
+        password: file.sask,
+        client_id: file.ci,
+        client_secret: file.cs,
+      },
     },
     secrets,
     tokenProblem,
   );
   if (!token.step.ok) return probeResult([token.step]);
-  const accessToken = String((token.response?.body as { access_token: string }).access_token);
+  const accessToken = accessTokenOf(token.response);
   const callSecrets = [...secrets, accessToken];
   const base = ionApiBaseUrl(file);
   const call =

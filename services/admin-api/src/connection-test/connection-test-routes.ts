@@ -42,7 +42,11 @@ export async function connectionTestRoutes(app: FastifyInstance, deps: AdminApiD
         if (tenant.zendeskSubdomain === null) return failedProbe('the tenant has no Zendesk subdomain');
         try {
           const credentials = openZendeskCredentials(deps.vault, tenant);
-          return await probeZendesk(deps.http, zendeskBaseUrl(tenant.zendeskSubdomain, tenant.zendeskBaseUrl), credentials);
+          return await probeZendesk(
+            deps.http,
+            zendeskBaseUrl(tenant.zendeskSubdomain, tenant.zendeskBaseUrl),
+            credentials,
+          );
         } catch (error) {
           return unopened(error);
         }

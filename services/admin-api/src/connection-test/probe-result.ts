@@ -42,8 +42,14 @@ export async function probeRequest(
     return { step: { step, url, ok: false, status: response.status, latencyMs, error }, response };
   } catch (failure) {
     const latencyMs = Math.round(performance.now() - started);
-    const message = failure instanceof Error ? `${(failure as { code?: string }).code ?? failure.name}: ${failure.message}` : String(failure);
-    return { step: { step, url, ok: false, status: null, latencyMs, error: redactText(message, secrets) }, response: undefined };
+    const message =
+      failure instanceof Error
+        ? `${(failure as { code?: string }).code ?? failure.name}: ${failure.message}`
+        : String(failure);
+    return {
+      step: { step, url, ok: false, status: null, latencyMs, error: redactText(message, secrets) },
+      response: undefined,
+    };
   }
 }
 
@@ -60,4 +66,10 @@ export function probeResult(steps: ProbeStep[], facts?: Record<string, unknown>)
 
 export function failedProbe(error: string): ProbeResult {
   return { ok: false, latencyMs: 0, steps: [], error };
+}
+
+/** The access_token of a token response that `probeRequest` accepted. */
+export function accessTokenOf(response: HttpResponse | undefined): string {
+  const token = (response?.body as { access_token?: unknown } | undefined)?.access_token;
+  return typeof token === 'string' ? token : '';
 }

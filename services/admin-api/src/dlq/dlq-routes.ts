@@ -4,10 +4,10 @@ import { isEntityName } from '@mlc/common/entities';
 import { MlcError } from '@mlc/common/errors';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
-import { principalOf } from '../auth/bearer-auth.ts';
+import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import { POSTING_COLUMNS, type PostingRow, postingView } from '../audit/posting-history-view.ts';
+import { principalOf } from '../auth/bearer-auth.ts';
 import { bearerSecurity, entityName, pageCursor, pageLimit, tenantParams } from '../http/shared-schemas.ts';
 import { requirePublisher } from '../replay/replay-routes.ts';
 import { accessibleTenant } from '../tenants/tenant-access.ts';
@@ -40,7 +40,8 @@ const LATEST_DEAD_LETTERS = `
   SELECT * FROM latest WHERE status IN ('failed', 'dead_lettered')`;
 
 function retryItem(row: PostingRow): DlqRetryItem {
-  if (!isEntityName(row.entity)) throw new MlcError('MLC_VALIDATION', `Posting ${row.id} has an unknown entity`, { field: 'ids' });
+  if (!isEntityName(row.entity))
+    throw new MlcError('MLC_VALIDATION', `Posting ${row.id} has an unknown entity`, { field: 'ids' });
   return {
     postingId: row.id,
     entity: row.entity,
@@ -56,7 +57,15 @@ export async function dlqRoutes(app: FastifyInstance, deps: AdminApiDeps): Promi
   const tags = ['dlq'];
   app.get(
     '/tenants/:id/dlq',
-    { schema: { tags, security: bearerSecurity, summary: 'Dead-lettered records with reasons', params: tenantParams, querystring: dlqQuery } },
+    {
+      schema: {
+        tags,
+        security: bearerSecurity,
+        summary: 'Dead-lettered records with reasons',
+        params: tenantParams,
+        querystring: dlqQuery,
+      },
+    },
     async (request) => {
       const { id } = request.params as { id: string };
       const query = request.query as z.infer<typeof dlqQuery>;
@@ -66,7 +75,10 @@ export async function dlqRoutes(app: FastifyInstance, deps: AdminApiDeps): Promi
         [id, query.entity ?? null, query.cursor ?? null, query.limit + 1],
       );
       const page = rows.slice(0, query.limit);
-      return { deadLetters: page.map(postingView), nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null };
+      return {
+        deadLetters: page.map(postingView),
+        nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+      };
     },
   );
 
@@ -89,15 +101,27 @@ export async function dlqRoutes(app: FastifyInstance, deps: AdminApiDeps): Promi
       const publisher = requirePublisher(deps.controlPublisher);
       const selected =
         'ids' in body
-          ? await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} AND id = ANY($3::bigint[]) ORDER BY id`, [id, null, body.ids])
-          : await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} ORDER BY id LIMIT $3`, [id, body.entity ?? null, MAX_RETRY_PER_CALL + 1]);
+          ? await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} AND id = ANY($3::bigint[]) ORDER BY id`, [
+              id,
+              null,
+              body.ids,
+            ])
+          : await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} ORDER BY id LIMIT $3`, [
+              id,
+              body.entity ?? null,
+              MAX_RETRY_PER_CALL + 1,
+            ]);
       if ('ids' in body) {
         const found = new Set(selected.rows.map((row) => row.id));
         const missing = body.ids.filter((postingId) => !found.has(postingId));
         if (missing.length > 0) {
-          throw new MlcError('MLC_NOT_FOUND', `Not a current dead letter of tenant ${id}: ${missing.slice(0, 10).join(', ')}`, {
-            field: 'ids',
-          });
+          throw new MlcError(
+            'MLC_NOT_FOUND',
+            `Not a current dead letter of tenant ${id}: ${missing.slice(0, 10).join(', ')}`,
+            {
+              field: 'ids',
+            },
+          );
         }
       }
       const more = selected.rows.length > MAX_RETRY_PER_CALL;
@@ -116,9 +140,15 @@ export async function dlqRoutes(app: FastifyInstance, deps: AdminApiDeps): Promi
       await recordAdminAction(deps.db, principal, {
         action: 'dlq.retry',
         target: `tenant:${id}`,
-        details: { requestId: message.requestId, count: message.items.length, ids: message.items.slice(0, 100).map((item) => item.postingId) },
+        details: {
+          requestId: message.requestId,
+          count: message.items.length,
+          ids: message.items.slice(0, 100).map((item) => item.postingId),
+        },
       });
-      return reply.code(202).send({ requestId: message.requestId, retried: message.items.length, more, controlTopic: position });
+      return reply
+        .code(202)
+        .send({ requestId: message.requestId, retried: message.items.length, more, controlTopic: position });
     },
   );
 }

@@ -34,13 +34,17 @@ export async function healthRoutes(
   const config = { public: true };
   const tags = ['health'];
   app.get('/healthz', { config, schema: { tags, summary: 'Liveness' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config, schema: { tags, summary: 'Readiness: PostgreSQL, Kafka, schema registry' } }, async (_request, reply) => {
-    const names = Object.keys(options.checks);
-    const results = await Promise.all(names.map((name) => runCheck(options.checks[name] as ReadinessCheck)));
-    const checks = Object.fromEntries(names.map((name, index) => [name, results[index]]));
-    const ready = results.every((result) => result.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
-  });
+  app.get(
+    '/readyz',
+    { config, schema: { tags, summary: 'Readiness: PostgreSQL, Kafka, schema registry' } },
+    async (_request, reply) => {
+      const names = Object.keys(options.checks);
+      const results = await Promise.all(names.map((name) => runCheck(options.checks[name] as ReadinessCheck)));
+      const checks = Object.fromEntries(names.map((name, index) => [name, results[index]]));
+      const ready = results.every((result) => result.ok);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    },
+  );
   app.get('/metrics', { config, schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) => {
     const { contentType, body } = await renderMetrics(options.metrics.registry);
     return reply.type(contentType).send(body);

@@ -30,7 +30,11 @@ const FASTIFY_CODES: Record<string, { code: MlcErrorCode; status: number; messag
     status: 415,
     message: 'Unsupported content type: send application/json (or multipart/form-data where documented)',
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MLC_VALIDATION', status: 400, message: 'Content-Length does not match the body' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'MLC_VALIDATION',
+    status: 400,
+    message: 'Content-Length does not match the body',
+  },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'MLC_PAYLOAD_TOO_LARGE', status: 413, message: 'The request body is too large' },
   FST_REQ_FILE_TOO_LARGE: { code: 'MLC_PAYLOAD_TOO_LARGE', status: 413, message: 'The uploaded file is too large' },
   FST_PARTS_LIMIT: { code: 'MLC_PAYLOAD_TOO_LARGE', status: 413, message: 'Too many multipart parts' },
@@ -38,7 +42,11 @@ const FASTIFY_CODES: Record<string, { code: MlcErrorCode; status: number; messag
   FST_FIELDS_LIMIT: { code: 'MLC_PAYLOAD_TOO_LARGE', status: 413, message: 'Too many multipart fields' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MLC_VALIDATION', status: 400, message: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MLC_VALIDATION', status: 400, message: 'The body is not valid JSON' },
-  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'MLC_UNSUPPORTED_MEDIA_TYPE', status: 415, message: 'The request is not multipart' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    code: 'MLC_UNSUPPORTED_MEDIA_TYPE',
+    status: 415,
+    message: 'The request is not multipart',
+  },
 };
 
 /**

@@ -26,7 +26,10 @@ export function kafkaControlPublisher(options: KafkaControlPublisherOptions): Co
   const connected = (): Promise<Producer> => {
     if (connecting === undefined) {
       const candidate = options.kafka.producer({ allowAutoTopicCreation: false });
-      connecting = connectWithRetry(candidate, { timeoutMs: options.connectTimeoutMs ?? 10_000, brokers: options.brokers }).then(
+      connecting = connectWithRetry(candidate, {
+        timeoutMs: options.connectTimeoutMs ?? 10_000,
+        brokers: options.brokers,
+      }).then(
         () => {
           producer = candidate;
           return candidate;
@@ -51,9 +54,13 @@ export function kafkaControlPublisher(options: KafkaControlPublisherOptions): Co
         return { topic, partition: metadata?.partition ?? 0, offset: metadata?.baseOffset ?? '-1' };
       } catch (error) {
         const reason = isMlcError(error) ? error.message : error instanceof Error ? error.message : String(error);
-        throw new MlcError('MLC_CONTROL_UNAVAILABLE', `Kafka did not accept the control message on ${topic}: ${reason}`, {
-          cause: error,
-        });
+        throw new MlcError(
+          'MLC_CONTROL_UNAVAILABLE',
+          `Kafka did not accept the control message on ${topic}: ${reason}`,
+          {
+            cause: error,
+          },
+        );
       }
     },
     async close() {

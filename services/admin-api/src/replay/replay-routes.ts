@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ReplayControlMessage } from '@mlc/common/control-message';
 import { MlcError } from '@mlc/common/errors';
 import type { FastifyInstance } from 'fastify';
-import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
+import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import { principalOf } from '../auth/bearer-auth.ts';
 import { bearerSecurity, tenantParams } from '../http/shared-schemas.ts';
 import { accessibleTenant } from '../tenants/tenant-access.ts';
@@ -12,7 +12,10 @@ import { type ReplayBody, replayBody } from './replay-schemas.ts';
 
 export function requirePublisher(publisher: ControlPublisher | undefined): ControlPublisher {
   if (publisher === undefined) {
-    throw new MlcError('MLC_CONTROL_UNAVAILABLE', 'This admin API has no Kafka connection: control messages cannot be sent');
+    throw new MlcError(
+      'MLC_CONTROL_UNAVAILABLE',
+      'This admin API has no Kafka connection: control messages cannot be sent',
+    );
   }
   return publisher;
 }
@@ -52,7 +55,13 @@ export async function replayRoutes(app: FastifyInstance, deps: AdminApiDeps): Pr
       await recordAdminAction(deps.db, principal, {
         action: 'tenant.replay',
         target: `tenant:${id}`,
-        details: { requestId: message.requestId, entity: message.entity, from: message.from, keys: message.naturalKeys?.length ?? null, force: message.force },
+        details: {
+          requestId: message.requestId,
+          entity: message.entity,
+          from: message.from,
+          keys: message.naturalKeys?.length ?? null,
+          force: message.force,
+        },
       });
       return reply.code(202).send({ requestId: message.requestId, message, controlTopic: position });
     },

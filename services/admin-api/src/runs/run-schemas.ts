@@ -9,12 +9,15 @@ export const triggerRunBody = z
     fullResync: z.boolean().default(false),
   })
   .strict()
-  .optional();
+  .nullish();
 
 export type TriggerRunBody = NonNullable<z.infer<typeof triggerRunBody>>;
 
 export const listRunsQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(200).default(20), before: z.iso.datetime({ offset: true }).optional() })
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(20),
+    before: z.iso.datetime({ offset: true }).optional(),
+  })
   .strict();
 
 export const runParams = z.object({ id: z.uuid() }).strict();

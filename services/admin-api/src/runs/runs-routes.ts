@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MlcError } from '@mlc/common/errors';
 import type { FastifyInstance } from 'fastify';
-import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
+import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import { requireTenantAccess } from '../auth/admin-principal.ts';
 import { principalOf } from '../auth/bearer-auth.ts';
 import { bearerSecurity, tenantParams } from '../http/shared-schemas.ts';
@@ -74,7 +74,15 @@ export async function runsRoutes(app: FastifyInstance, deps: AdminApiDeps): Prom
   const tags = ['runs'];
   app.get(
     '/tenants/:id/runs',
-    { schema: { tags, security: bearerSecurity, summary: 'Runs of a tenant, newest first', params: tenantParams, querystring: listRunsQuery } },
+    {
+      schema: {
+        tags,
+        security: bearerSecurity,
+        summary: 'Runs of a tenant, newest first',
+        params: tenantParams,
+        querystring: listRunsQuery,
+      },
+    },
     async (request) => {
       const { id } = request.params as { id: string };
       const { limit, before } = request.query as { limit: number; before?: string };
@@ -84,7 +92,13 @@ export async function runsRoutes(app: FastifyInstance, deps: AdminApiDeps): Prom
           WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR started_at < $2) ORDER BY started_at DESC, id LIMIT $3`,
         [id, before ?? null, limit],
       );
-      const pending = await deps.db.query<{ id: string; entities: string[] | null; full_resync: boolean; requested_by: string | null; requested_at: Date }>(
+      const pending = await deps.db.query<{
+        id: string;
+        entities: string[] | null;
+        full_resync: boolean;
+        requested_by: string | null;
+        requested_at: Date;
+      }>(
         `SELECT id, entities, full_resync, requested_by, requested_at FROM run_requests
           WHERE tenant_id = $1 AND claimed_at IS NULL ORDER BY requested_at`,
         [id],
@@ -128,7 +142,13 @@ export async function runsRoutes(app: FastifyInstance, deps: AdminApiDeps): Prom
   app.post(
     '/tenants/:id/runs',
     {
-      schema: { tags, security: bearerSecurity, summary: 'Request a run now (the extractor picks it up)', params: tenantParams, body: triggerRunBody },
+      schema: {
+        tags,
+        security: bearerSecurity,
+        summary: 'Request a run now (the extractor picks it up)',
+        params: tenantParams,
+        body: triggerRunBody,
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -136,7 +156,9 @@ export async function runsRoutes(app: FastifyInstance, deps: AdminApiDeps): Prom
       const body = (request.body ?? {}) as TriggerRunBody;
       const tenant = await accessibleTenant(request, deps.db, id);
       if (tenant.status === 'paused') {
-        throw new MlcError('MLC_CONFLICT', `Tenant ${id} is paused: resume it before requesting a run`, { field: 'status' });
+        throw new MlcError('MLC_CONFLICT', `Tenant ${id} is paused: resume it before requesting a run`, {
+          field: 'status',
+        });
       }
       const requestId = randomUUID();
       const { rows } = await deps.db.query<{ requested_at: Date }>(

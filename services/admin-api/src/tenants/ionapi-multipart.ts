@@ -22,9 +22,13 @@ export async function multipartTenantBody(request: FastifyRequest): Promise<Reco
     if (part.type === 'file') {
       if (part.fieldname !== 'ionapi') {
         await part.toBuffer();
-        throw new MlcError('MLC_VALIDATION', `Unexpected file part ${part.fieldname}: send the .ionapi as part "ionapi"`, {
-          field: part.fieldname,
-        });
+        throw new MlcError(
+          'MLC_VALIDATION',
+          `Unexpected file part ${part.fieldname}: send the .ionapi as part "ionapi"`,
+          {
+            field: part.fieldname,
+          },
+        );
       }
       const bytes = await part.toBuffer();
       // UTF-16 files from Windows editors carry a BOM; the .ionapi parser decodes them from bytes.
@@ -37,7 +41,9 @@ export async function multipartTenantBody(request: FastifyRequest): Promise<Reco
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
         settings = parsed as Record<string, unknown>;
       } catch {
-        throw new MlcError('MLC_VALIDATION', 'Part "tenant" must be a JSON object of the tenant settings', { field: 'tenant' });
+        throw new MlcError('MLC_VALIDATION', 'Part "tenant" must be a JSON object of the tenant settings', {
+          field: 'tenant',
+        });
       }
     } else {
       throw new MlcError('MLC_VALIDATION', `Unexpected part ${part.fieldname}: send parts "tenant" and "ionapi"`, {
@@ -45,6 +51,7 @@ export async function multipartTenantBody(request: FastifyRequest): Promise<Reco
       });
     }
   }
-  if (ionapi === undefined) throw new MlcError('MLC_VALIDATION', 'Part "ionapi" (the .ionapi file) is missing', { field: 'ionapi' });
+  if (ionapi === undefined)
+    throw new MlcError('MLC_VALIDATION', 'Part "ionapi" (the .ionapi file) is missing', { field: 'ionapi' });
   return { ...settings, ionapi };
 }

@@ -6,10 +6,22 @@ import { mappingOverride } from './mapping-override-schema.ts';
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** Zendesk plans and their account-wide requests per minute (DESIGN.md §4). */
-export const ZENDESK_PLAN_RPM = { team: 200, growth: 400, professional: 400, enterprise: 700, enterprise_plus: 2500 } as const;
+export const ZENDESK_PLAN_RPM = {
+  team: 200,
+  growth: 400,
+  professional: 400,
+  enterprise: 700,
+  enterprise_plus: 2500,
+} as const;
 
 /** The `.ionapi` file: its text as uploaded, or its JSON content as an object. */
-const ionapiContent = z.union([z.string().min(1).max(64 * 1024), z.record(z.string(), z.unknown())]);
+const ionapiContent = z.union([
+  z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  z.record(z.string(), z.unknown()),
+]);
 
 const m3Settings = z
   .object({
@@ -19,9 +31,7 @@ const m3Settings = z
   })
   .strict();
 
-const csiSettings = z
-  .object({ mongooseConfig: text(100), deletes: z.boolean().optional() })
-  .strict();
+const csiSettings = z.object({ mongooseConfig: text(100), deletes: z.boolean().optional() }).strict();
 
 const zendeskOAuth = z.object({ clientId: text(200), clientSecret: text(500) }).strict();
 const zendeskApiToken = z.object({ email: z.email(), token: text(500) }).strict();
@@ -37,16 +47,29 @@ const zendeskFields = {
   apiToken: zendeskApiToken,
 };
 
-function oneCredentialKind(value: { oauth?: unknown; apiToken?: unknown }, context: z.RefinementCtx, required: boolean) {
+function oneCredentialKind(
+  value: { oauth?: unknown; apiToken?: unknown },
+  context: z.RefinementCtx,
+  required: boolean,
+) {
   if (value.oauth !== undefined && value.apiToken !== undefined) {
     context.addIssue({ code: 'custom', message: 'give either oauth or apiToken, not both', path: ['apiToken'] });
   } else if (required && value.oauth === undefined && value.apiToken === undefined) {
-    context.addIssue({ code: 'custom', message: 'give oauth {clientId, clientSecret} or apiToken {email, token}', path: ['oauth'] });
+    context.addIssue({
+      code: 'custom',
+      message: 'give oauth {clientId, clientSecret} or apiToken {email, token}',
+      path: ['oauth'],
+    });
   }
 }
 
 const zendeskCreate = z
-  .object({ ...zendeskFields, baseUrl: zendeskFields.baseUrl.optional(), oauth: zendeskOAuth.optional(), apiToken: zendeskApiToken.optional() })
+  .object({
+    ...zendeskFields,
+    baseUrl: zendeskFields.baseUrl.optional(),
+    oauth: zendeskOAuth.optional(),
+    apiToken: zendeskApiToken.optional(),
+  })
   .strict()
   .superRefine((value, context) => oneCredentialKind(value, context, true));
 
@@ -98,7 +121,11 @@ export const schedule = z
   .strict()
   .superRefine((value, context) => {
     if (!isTimeZone(value.timeZone)) {
-      context.addIssue({ code: 'custom', message: 'must be an IANA time zone such as Europe/Berlin', path: ['timeZone'] });
+      context.addIssue({
+        code: 'custom',
+        message: 'must be an IANA time zone such as Europe/Berlin',
+        path: ['timeZone'],
+      });
       return;
     }
     try {
@@ -109,7 +136,10 @@ export const schedule = z
     }
   });
 
-const productRequirements = (value: { product?: 'm3' | 'csi'; m3?: unknown; csi?: unknown }, context: z.RefinementCtx) => {
+const productRequirements = (
+  value: { product?: 'm3' | 'csi'; m3?: unknown; csi?: unknown },
+  context: z.RefinementCtx,
+) => {
   if (value.product === 'm3' && value.csi !== undefined) {
     context.addIssue({ code: 'custom', message: 'csi settings do not apply to product m3', path: ['csi'] });
   }

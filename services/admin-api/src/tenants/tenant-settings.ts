@@ -1,6 +1,12 @@
 import { isMlcError, MlcError } from '@mlc/common/errors';
 import { type IonApiFile, parseIonApiFile } from '@mlc/common/ionapi-file';
-import type { TenantErpConfig, TenantInput, TenantRecord, TenantUpdate, ZendeskCredentials } from '@mlc/common/tenant-repository';
+import type {
+  TenantErpConfig,
+  TenantInput,
+  TenantRecord,
+  TenantUpdate,
+  ZendeskCredentials,
+} from '@mlc/common/tenant-repository';
 import type { CreateTenantBody, PatchTenantBody } from './tenant-schemas.ts';
 
 /** Parses the uploaded `.ionapi`; its errors name the key as `ionapi.<key>` (e.g. `ionapi.ci`). */
@@ -9,7 +15,9 @@ export function parseUploadedIonApi(content: string | Record<string, unknown>): 
     return parseIonApiFile(content);
   } catch (error) {
     if (isMlcError(error)) {
-      throw new MlcError(error.code, error.message, { field: error.field === undefined ? 'ionapi' : `ionapi.${error.field}` });
+      throw new MlcError(error.code, error.message, {
+        field: error.field === undefined ? 'ionapi' : `ionapi.${error.field}`,
+      });
     }
     throw error;
   }
@@ -20,11 +28,15 @@ function zendeskCredentialsOf(zendesk: {
   apiToken?: { email: string; token: string } | undefined;
 }): ZendeskCredentials | undefined {
   if (zendesk.oauth !== undefined) return { kind: 'oauth', ...zendesk.oauth };
-  if (zendesk.apiToken !== undefined) return { kind: 'api_token', email: zendesk.apiToken.email, apiToken: zendesk.apiToken.token };
+  if (zendesk.apiToken !== undefined)
+    return { kind: 'api_token', email: zendesk.apiToken.email, apiToken: zendesk.apiToken.token };
   return undefined;
 }
 
-function erpConfigOf(body: { m3?: TenantErpConfig | undefined; csi?: TenantErpConfig | undefined }): TenantErpConfig | undefined {
+function erpConfigOf(body: {
+  m3?: TenantErpConfig | undefined;
+  csi?: TenantErpConfig | undefined;
+}): TenantErpConfig | undefined {
   return body.m3 ?? body.csi;
 }
 
@@ -52,7 +64,9 @@ export function tenantInputOf(body: CreateTenantBody): TenantInput {
 export function tenantUpdateOf(body: PatchTenantBody, current: TenantRecord): TenantUpdate {
   const product = body.product ?? current.product;
   if (body.product !== undefined && body.product !== current.product && erpConfigOf(body) === undefined) {
-    throw new MlcError('MLC_VALIDATION', `Changing the product to ${product} needs its ${product} settings`, { field: product });
+    throw new MlcError('MLC_VALIDATION', `Changing the product to ${product} needs its ${product} settings`, {
+      field: product,
+    });
   }
   if ((product === 'm3' && body.csi !== undefined) || (product === 'csi' && body.m3 !== undefined)) {
     const field = product === 'm3' ? 'csi' : 'm3';
@@ -94,7 +108,12 @@ export function auditedChanges(body: Record<string, unknown>): Record<string, un
     details.zendesk = {
       subdomain: zendesk.subdomain,
       baseUrl: zendesk.baseUrl,
-      credentials: zendesk.oauth !== undefined ? 'oauth (replaced)' : zendesk.apiToken !== undefined ? 'api token (replaced)' : undefined,
+      credentials:
+        zendesk.oauth !== undefined
+          ? 'oauth (replaced)'
+          : zendesk.apiToken !== undefined
+            ? 'api token (replaced)'
+            : undefined,
     };
   }
   if (body.ionapi !== undefined) details.ionapiReplaced = true;

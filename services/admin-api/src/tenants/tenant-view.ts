@@ -25,7 +25,10 @@ function openError(error: unknown): string {
   return isMlcError(error) ? error.code : 'MLC_VAULT_DECRYPT_FAILED';
 }
 
-function ionapiView(vault: CredentialVault, tenant: TenantRecord): (Partial<IonApiFileDescription> & SealedFacts) | null {
+function ionapiView(
+  vault: CredentialVault,
+  tenant: TenantRecord,
+): (Partial<IonApiFileDescription> & SealedFacts) | null {
   if (!tenant.hasIonApiCredentials) return null;
   const sealed = { keyId: tenant.ionApiKeyId, keyFingerprint: keyFingerprint(vault, tenant.ionApiKeyId) };
   try {
@@ -38,7 +41,9 @@ function ionapiView(vault: CredentialVault, tenant: TenantRecord): (Partial<IonA
 function zendeskView(vault: CredentialVault, tenant: TenantRecord) {
   const base = {
     subdomain: tenant.zendeskSubdomain,
-    baseUrl: tenant.zendeskBaseUrl ?? (tenant.zendeskSubdomain === null ? null : `https://${tenant.zendeskSubdomain}.zendesk.com`),
+    baseUrl:
+      tenant.zendeskBaseUrl ??
+      (tenant.zendeskSubdomain === null ? null : `https://${tenant.zendeskSubdomain}.zendesk.com`),
     baseUrlOverridden: tenant.zendeskBaseUrl !== null,
   };
   if (!tenant.hasZendeskCredentials) return { ...base, credentials: null };
@@ -92,7 +97,11 @@ export function tenantView(vault: CredentialVault, tenant: TenantRecord) {
     schedule:
       tenant.scheduleCron === null
         ? null
-        : { cron: tenant.scheduleCron, timeZone: tenant.scheduleTz, nextRunAt: nextRunAt(tenant.scheduleCron, tenant.scheduleTz) },
+        : {
+            cron: tenant.scheduleCron,
+            timeZone: tenant.scheduleTz,
+            nextRunAt: nextRunAt(tenant.scheduleCron, tenant.scheduleTz),
+          },
     mapping: tenant.mapping,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),

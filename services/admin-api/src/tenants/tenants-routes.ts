@@ -1,8 +1,8 @@
 import { MlcError } from '@mlc/common/errors';
 import { createTenant, deleteTenant, listTenants, updateTenant } from '@mlc/common/tenant-repository';
 import type { FastifyInstance } from 'fastify';
-import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
+import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import { requireAdmin } from '../auth/admin-principal.ts';
 import { principalOf } from '../auth/bearer-auth.ts';
 import { bearerSecurity, tenantParams } from '../http/shared-schemas.ts';
@@ -34,7 +34,8 @@ export async function tenantsRoutes(app: FastifyInstance, deps: AdminApiDeps): P
       schema: {
         tags,
         security: bearerSecurity,
-        summary: 'Register a tenant (JSON, or multipart: part "ionapi" = the .ionapi file, part "tenant" = JSON settings)',
+        summary:
+          'Register a tenant (JSON, or multipart: part "ionapi" = the .ionapi file, part "tenant" = JSON settings)',
         consumes: ['application/json', 'multipart/form-data'],
         body: createTenantBody,
       },
@@ -82,7 +83,15 @@ export async function tenantsRoutes(app: FastifyInstance, deps: AdminApiDeps): P
 
   app.patch(
     '/tenants/:id',
-    { schema: { tags, security: bearerSecurity, summary: 'Change tenant settings', params: tenantParams, body: patchTenantBody } },
+    {
+      schema: {
+        tags,
+        security: bearerSecurity,
+        summary: 'Change tenant settings',
+        params: tenantParams,
+        body: patchTenantBody,
+      },
+    },
     async (request) => {
       const principal = principalOf(request);
       const { id } = request.params as { id: string };
@@ -106,7 +115,14 @@ export async function tenantsRoutes(app: FastifyInstance, deps: AdminApiDeps): P
 
   app.delete(
     '/tenants/:id',
-    { schema: { tags, security: bearerSecurity, summary: 'Delete a tenant and its runs and watermarks', params: tenantParams } },
+    {
+      schema: {
+        tags,
+        security: bearerSecurity,
+        summary: 'Delete a tenant and its runs and watermarks',
+        params: tenantParams,
+      },
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       requireAdmin(principal);
@@ -123,7 +139,14 @@ export async function tenantsRoutes(app: FastifyInstance, deps: AdminApiDeps): P
   ] as const) {
     app.post(
       `/tenants/:id/${action}`,
-      { schema: { tags, security: bearerSecurity, summary: `${action === 'pause' ? 'Pause' : 'Resume'} scheduled runs`, params: tenantParams } },
+      {
+        schema: {
+          tags,
+          security: bearerSecurity,
+          summary: `${action === 'pause' ? 'Pause' : 'Resume'} scheduled runs`,
+          params: tenantParams,
+        },
+      },
       async (request) => {
         const principal = principalOf(request);
         const { id } = request.params as { id: string };

@@ -1,7 +1,7 @@
 import { MlcError } from '@mlc/common/errors';
 import type { FastifyInstance } from 'fastify';
-import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
+import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
 import { requireAdmin } from '../auth/admin-principal.ts';
 import { createAdminToken, listAdminTokens, revokeAdminToken } from '../auth/admin-token-store.ts';
 import { principalOf } from '../auth/bearer-auth.ts';
@@ -13,7 +13,9 @@ export async function tokensRoutes(app: FastifyInstance, deps: AdminApiDeps): Pr
   const tags = ['tokens'];
   app.post(
     '/tokens',
-    { schema: { tags, security: bearerSecurity, summary: 'Create a bearer token (shown once)', body: createTokenBody } },
+    {
+      schema: { tags, security: bearerSecurity, summary: 'Create a bearer token (shown once)', body: createTokenBody },
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       requireAdmin(principal);

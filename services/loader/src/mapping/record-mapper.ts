@@ -114,6 +114,10 @@ export function mapChangeEvent(event: ChangeEvent, mapping: LoaderMapping): Targ
     hardDelete: isDelete && entityMapping.onDelete === 'delete',
   };
   if (entityMapping.customObjectKey !== undefined) primary.customObjectKey = entityMapping.customObjectKey;
+  const linkedSupplier = isDelete ? undefined : supplierNumberOf(event.entity, (event.payload ?? {}) as unknown as Fields);
+  if (entityMapping.organizationLookupField !== undefined && linkedSupplier !== undefined) {
+    primary.linkedSupplier = linkedSupplier;
+  }
   if (event.entity !== 'supplier' || isDelete || !mapping.supplierContacts.enabled) return [primary];
   return [primary, ...contactRecords(event as ChangeEvent<'supplier'>, mapping)];
 }

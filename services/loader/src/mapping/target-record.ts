@@ -21,6 +21,11 @@ export interface TargetRecord {
   hardDelete: boolean;
   /** For supplier contacts: the organization (by external id) whose Zendesk id goes into organization_id. */
   organizationExternalId?: string;
+  /**
+   * Supplier number whose organization a lookup field references (invoices, purchase orders): Zendesk
+   * refuses a lookup to an organization that does not exist yet, so the write waits for it.
+   */
+  linkedSupplier?: string;
 }
 
 export function targetName(objectType: ZendeskObjectType, customObjectKey: string | undefined): string {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChangeEvent } from '@mlc/common/entities';
 import { isMlcError, type MlcErrorCode } from '@mlc/common/errors';
 import { DEFAULT_MAPPING, type LoaderMapping } from '../mapping/default-mapping.ts';
+import { externalIdFor } from '../mapping/external-id.ts';
 import { mapChangeEvent } from '../mapping/record-mapper.ts';
 import type { TargetRecord } from '../mapping/target-record.ts';
 import type { ZendeskTarget } from '../targets/zendesk-target.ts';
@@ -46,6 +47,11 @@ export interface PostingBatchProcessorOptions {
   retryBaseMs?: number;
   /** Bulk requests of one tenant in flight at once (Zendesk also limits concurrently queued jobs). */
   concurrency?: number;
+  /**
+   * How long records that link to a supplier's organization wait for it to be applied (it arrives on
+   * another topic, maybe in another batch) before they are sent anyway and Zendesk judges the lookup.
+   */
+  dependencyWaitMs?: number;
   onBatchWritten?: (tenantId: string, target: string, records: number) => void;
   onRetry?: (tenantId: string, target: string, attempt: number) => void;
 }
@@ -101,7 +107,7 @@ export class PostingBatchProcessor {
   readonly #applied = new Map<string, AppliedState>();
 
   constructor(options: PostingBatchProcessorOptions) {
-    this.#options = { retryBaseMs: 200, concurrency: 4, ...options };
+    this.#options = { retryBaseMs: 200, concurrency: 4, dependencyWaitMs: 30_000, ...options };
   }
 
   /** Forget cached state, e.g. when a partition is revoked and another consumer may now write it. */
@@ -166,6 +172,7 @@ export class PostingBatchProcessor {
         organizationIds.set(posting.externalId, posting.zendeskId);
       }
     }
+    await this.#awaitLinkedOrganizations(rest, organizationIds);
     const ready: Pending[] = [];
     for (const item of rest) {
       const organizationExternalId = item.record.organizationExternalId;
@@ -207,6 +214,27 @@ export class PostingBatchProcessor {
       }
     }
     return postings;
+  }
+
+  /** Waits (bounded) until every organization that a lookup of these records references was applied. */
+  async #awaitLinkedOrganizations(items: readonly Pending[], written: ReadonlyMap<string, string | null>): Promise<void> {
+    const missing = new Set<string>();
+    for (const { record } of items) {
+      if (record.linkedSupplier === undefined) continue;
+      const key = postingStateKey(record.tenantId, 'supplier', record.linkedSupplier, 'organization');
+      const externalId = externalIdFor(record.tenantId, 'supplier', record.linkedSupplier);
+      if (!this.#applied.has(key) && !written.get(externalId)) missing.add(key);
+    }
+    const deadline = Date.now() + this.#options.dependencyWaitMs;
+    for (let attempt = 0; missing.size > 0; attempt++) {
+      const found = await this.#options.state.load([...missing]);
+      for (const [key, state] of found) {
+        this.#applied.set(key, state);
+        missing.delete(key);
+      }
+      if (missing.size === 0 || Date.now() >= deadline) return;
+      await sleep(Math.min(100 * 2 ** attempt, 2000, Math.max(0, deadline - Date.now())));
+    }
   }
 
   async #knownOrganizationId(item: Pending, organizationExternalId: string): Promise<string | null> {

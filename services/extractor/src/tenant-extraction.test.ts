@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EntityName } from '@mlc/common/entities';
+import { createLogger } from '@mlc/common/logger';
+import type { ChangePublisher } from './change-publisher.ts';
+import type { EntityRunStats, PublishedRecordStore, RunRecorder, WatermarkStore } from './extraction-stores.ts';
+import { emptyIonCallCounters } from './ion/ion-call-counters.ts';
+import type { ChangePage, SourceAdapter } from './source-adapter.ts';
+import { runTenantExtraction } from './tenant-extraction.ts';
+
+const supplier = (n: string, version: string) => ({
+  naturalKey: n,
+  sourceModifiedAt: null,
+  sourceVersion: version,
+  payload: { supplierNumber: n, name: `S ${n}`, status: null, currency: null, paymentTerms: null, country: null, division: null, email: null, phone: null, taxId: null, contacts: [] },
+});
+
+function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = () => false) {
+  const watermarks = new Map<string, string>();
+  const hashes = new Map<string, { contentHash: string; sourceVersion: string | null }>();
+  const published: string[] = [];
+  const deadLettered: string[] = [];
+  const entityStats: EntityRunStats[] = [];
+  let sends = 0;
+  const adapter: SourceAdapter = {
+    entities: ['supplier'],
+    listChanges: async (_entity, _watermark, cursor) => pages[cursor === undefined ? 0 : Number(cursor)] as ChangePage<never>,
+  };
+  const store: WatermarkStore = {
+    get: async (t, e) => watermarks.get(`${t}|${e}`) ?? null,
+    commit: async (t, e, v) => void watermarks.set(`${t}|${e}`, v),
+    reset: async () => watermarks.clear(),
+  };
+  const publishedStore: PublishedRecordStore = {
+    hashes: async (_t, _e, keys) => new Map(keys.flatMap((k) => (hashes.has(k) ? [[k, hashes.get(k)!] as const] : []))),
+    remember: async (_t, _e, records) => records.forEach((r) => hashes.set(r.naturalKey, r)),
+    forget: async () => hashes.clear(),
+  };
+  const publisher = {
+    publish: async (_c: unknown, records: { naturalKey: string }[]) => {
+      sends += 1;
+      if (publishFails(sends)) throw new Error('broker unavailable');
+      published.push(...records.map((r) => r.naturalKey));
+    },
+    deadLetter: async (_c: unknown, rejected: { reason: string }[]) => void deadLettered.push(...rejected.map((r) => r.reason)),
+  } as unknown as ChangePublisher;
+  const runs: RunRecorder = { start: async () => {}, entity: async (_r, _e, s) => void entityStats.push(s), finish: async () => {} };
+  const deps = {
+    adapter,
+    publisher,
+    watermarks: store,
+    published: publishedStore,
+    runs,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+    counters: { current: emptyIonCallCounters() },
+    sourceName: (e: EntityName) => e,
+  };
+  return { deps, watermarks, published, deadLettered, entityStats };
+}
+
+const twoPages: ChangePage[] = [
+  { records: [supplier('S1', '20240101000000005'), supplier('S2', '20240101000000009')], rejected: [], nextCursor: '1', newWatermark: '20240101000000009' },
+  {
+    records: [supplier('S3', '20240101000000002')],
+    rejected: [{ naturalKey: 'S4', reason: 'SUNM: required value is missing or empty', raw: { SUNO: 'S4' } }],
+    newWatermark: '20240101000000009',
+  },
+];
+
+test('the watermark is committed only after every page was acknowledged, and rejects go to the DLQ', async () => {
+  const f = fixture(twoPages);
+  const summary = await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
+  assert.equal(summary.status, 'succeeded');
+  assert.deepEqual(f.published, ['S1', 'S2', 'S3']);
+  assert.deepEqual(f.deadLettered, ['SUNM: required value is missing or empty']);
+  assert.equal(f.watermarks.get('t|supplier'), '20240101000000009');
+  assert.equal(f.entityStats[0]?.failed, 1);
+});
+
+test('a publish failure on a later page leaves the watermark where it was', async () => {
+  const f = fixture(twoPages, (send) => send === 2);
+  const summary = await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
+  assert.equal(summary.status, 'failed');
+  assert.equal(f.watermarks.has('t|supplier'), false);
+  assert.match(f.entityStats[0]?.error ?? '', /broker unavailable/);
+});
+
+test('records whose content hash was already published are counted unchanged, not sent again', async () => {
+  const f = fixture(twoPages);
+  await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
+  f.published.length = 0;
+  await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r2', trigger: 'manual' });
+  assert.deepEqual(f.published, []);
+  assert.equal(f.entityStats[1]?.unchanged, 3);
+});
