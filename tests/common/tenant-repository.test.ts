@@ -64,23 +64,35 @@ test('a created tenant stores only ciphertext and opens its credentials back', a
   assert.equal(created.ionRpm, 300);
   const { rows } = await db.query('SELECT * FROM tenants WHERE id = $1', ['acme']);
   const dump = JSON.stringify(rows, (_k, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('utf8') : v));
-  for (const secret of [ionApiFile.cs, ionApiFile.sask, 'zd-secret-value-789']) assert.equal(dump.includes(secret), false);
+  for (const secret of [ionApiFile.cs, ionApiFile.sask, 'zd-secret-value-789'])
+    assert.equal(dump.includes(secret), false);
   const fetched = await getTenant(db, 'acme');
   assert.ok(fetched);
   assert.deepEqual(openIonApiCredentials(vault, fetched), ionApiFile);
-  assert.deepEqual(openZendeskCredentials(vault, fetched), { kind: 'oauth', clientId: 'zd-client', clientSecret: 'zd-secret-value-789' });
+  assert.deepEqual(openZendeskCredentials(vault, fetched), {
+    kind: 'oauth',
+    clientId: 'zd-client',
+    clientSecret: 'zd-secret-value-789',
+  });
 });
 
 test("a ciphertext copied to another tenant's row does not open", async () => {
   await createTenant(db, vault, { id: 'other', name: 'Other', product: 'csi' });
-  await db.query("UPDATE tenants SET ionapi_ciphertext = (SELECT ionapi_ciphertext FROM tenants WHERE id = 'acme'), ionapi_key_id = 'k1' WHERE id = 'other'");
+  await db.query(
+    "UPDATE tenants SET ionapi_ciphertext = (SELECT ionapi_ciphertext FROM tenants WHERE id = 'acme'), ionapi_key_id = 'k1' WHERE id = 'other'",
+  );
   const other = await getTenant(db, 'other');
   assert.ok(other);
-  assert.throws(() => openIonApiCredentials(vault, other), (e: unknown) => isMlcError(e, 'MLC_VAULT_DECRYPT_FAILED'));
+  assert.throws(
+    () => openIonApiCredentials(vault, other),
+    (e: unknown) => isMlcError(e, 'MLC_VAULT_DECRYPT_FAILED'),
+  );
 });
 
 test('a duplicate id is a conflict and a bad .ionapi names the key', async () => {
-  await assert.rejects(createTenant(db, vault, { id: 'acme', name: 'Again', product: 'm3' }), (e: unknown) => isMlcError(e, 'MLC_CONFLICT'));
+  await assert.rejects(createTenant(db, vault, { id: 'acme', name: 'Again', product: 'm3' }), (e: unknown) =>
+    isMlcError(e, 'MLC_CONFLICT'),
+  );
   const { ci: _ci, ...withoutClientId } = ionApiFile;
   await assert.rejects(
     createTenant(db, vault, { id: 'broken', name: 'Broken', product: 'm3', ionApiFile: withoutClientId }),
@@ -94,7 +106,12 @@ test('update pauses a tenant and list filters by status', async () => {
   assert.equal(updated?.status, 'paused');
   assert.equal(updated?.ionRpm, 120);
   const paused = await listTenants(db, { status: 'paused' });
-  assert.deepEqual(paused.map((t) => t.id), ['paused-co']);
+  assert.deepEqual(
+    paused.map((t) => t.id),
+    ['paused-co'],
+  );
   assert.equal(await updateTenant(db, vault, 'missing', { name: 'x' }), undefined);
-  await assert.rejects(updateTenant(db, vault, 'paused-co', { ionRpm: 0 }), (e: unknown) => isMlcError(e, 'MLC_VALIDATION'));
+  await assert.rejects(updateTenant(db, vault, 'paused-co', { ionRpm: 0 }), (e: unknown) =>
+    isMlcError(e, 'MLC_VALIDATION'),
+  );
 });

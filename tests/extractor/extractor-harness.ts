@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createConnectorCodec } from '@mlc/common/change-event-codec';
+import { createCredentialVault } from '@mlc/common/credential-vault';
 import type { ChangeEvent, EntityName } from '@mlc/common/entities';
 import { createLogger } from '@mlc/common/logger';
 import { createSchemaRegistry } from '@mlc/common/schema-registry';
 import { createTenant } from '@mlc/common/tenant-repository';
-import { createCredentialVault } from '@mlc/common/credential-vault';
 import { changeTopic } from '@mlc/common/topics';
 import { loadExtractorConfig } from '@mlc/extractor/extractor-config';
 import { type ExtractorService, startExtractorService } from '@mlc/extractor/extractor-service';
@@ -26,10 +26,27 @@ export interface ExtractorHarness {
   close(): Promise<void>;
 }
 
-export async function startExtractorHarness(options: { pageSize?: number; overlapMs?: number; records?: number } = {}): Promise<ExtractorHarness> {
+export async function startExtractorHarness(
+  options: { pageSize?: number; overlapMs?: number; records?: number } = {},
+): Promise<ExtractorHarness> {
   const simulator = buildCloudSuiteSimulator({ records: options.records ?? 300 });
   await simulator.app.listen({ port: 0, host: '127.0.0.1' });
-  const schema = await createIsolatedDatabaseSchema('extractor');
+  let schema: IsolatedDatabaseSchema | undefined;
+  try {
+    schema = await createIsolatedDatabaseSchema('extractor');
+    return await startWith(simulator, schema, options);
+  } catch (error) {
+    await simulator.close();
+    await schema?.drop();
+    throw error;
+  }
+}
+
+async function startWith(
+  simulator: CloudSuiteSimulator,
+  schema: IsolatedDatabaseSchema,
+  options: { pageSize?: number; overlapMs?: number },
+): Promise<ExtractorHarness> {
   const topicPrefix = `${uniqueName('ex')}.`;
   const masterKeys = `k1:${randomBytes(32).toString('base64')}`;
   const config = loadExtractorConfig({
@@ -79,7 +96,10 @@ export async function startExtractorHarness(options: { pageSize?: number; overla
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`read ${events.length} of ${total} events from ${topic}`)), 20_000);
+        const timer = setTimeout(
+          () => reject(new Error(`read ${events.length} of ${total} events from ${topic}`)),
+          20_000,
+        );
         consumer
           .run({
             eachMessage: async ({ message }) => {

@@ -30,7 +30,13 @@ function clientFor(tenantId: string, rpm = 500) {
   const tokens = new TokenCache({
     fetchToken: createIonTokenSource({ file, http, onTokenCall: (grant) => grants.push(grant) }),
   });
-  const ion = createIonClient({ file, http, tokens, budget: new RateBudget({ requestsPerMinute: rpm }), counters: () => counters });
+  const ion = createIonClient({
+    file,
+    http,
+    tokens,
+    budget: new RateBudget({ requestsPerMinute: rpm }),
+    counters: () => counters,
+  });
   return { mi: createM3MiClient(ion), counters, grants, tokens };
 }
 
@@ -48,7 +54,10 @@ test('with a 5 s token lifetime, calls over 7 s never see a 401 and refreshes ha
   const log = simulator.requestLog.entries({ tenant: 'SHORT_TOKEN', sinceSeq: since });
   assert.equal(log.filter((e) => e.status === 401).length, 0);
   assert.ok(grants.length >= 2 && grants.length <= 4, `token fetches: ${grants.length}`);
-  assert.ok(grants.every((g) => g === 'password'), 'no refresh token issued → password grant');
+  assert.ok(
+    grants.every((g) => g === 'password'),
+    'no refresh token issued → password grant',
+  );
   assert.equal(counters.retries, 0);
 });
 
@@ -61,7 +70,10 @@ test('a revoked token gets one refresh and one retry, and the caller never sees 
   const records = await mi.execute('CRS620MI', 'LstSuppliers', {}, { maxrecs: 2 });
   assert.equal(records.length, 2);
   const log = simulator.requestLog.entries({ tenant: 'REVOKED', sinceSeq: since }).filter((e) => e.program !== null);
-  assert.deepEqual(log.map((e) => e.status), [401, 200]);
+  assert.deepEqual(
+    log.map((e) => e.status),
+    [401, 200],
+  );
   // The refresh token was revoked with the access token: the refresh grant is refused, the password grant used.
   assert.deepEqual(grants, ['password', 'refresh_token', 'password']);
   assert.equal(counters.calls, 3);
@@ -71,11 +83,14 @@ test('the token endpoint gets saak unchanged and wrong credentials fail clearly 
   simulator.addTenant({ tenantId: 'WRONG_SECRET' });
   const file = parseIonApiFile({ ...simulator.ionapiFileFor('WRONG_SECRET'), sask: 'not-the-secret-value' });
   const fetchToken = createIonTokenSource({ file, http });
-  await assert.rejects(fetchToken({ reason: 'initial', previous: undefined, refreshToken: undefined }), (error: Error) => {
-    assert.match(error.message, /refused the service account credentials/);
-    assert.equal(error.message.includes('not-the-secret-value'), false);
-    return true;
-  });
+  await assert.rejects(
+    fetchToken({ reason: 'initial', previous: undefined, refreshToken: undefined }),
+    (error: Error) => {
+      assert.match(error.message, /refused the service account credentials/);
+      assert.equal(error.message.includes('not-the-secret-value'), false);
+      return true;
+    },
+  );
 });
 
 test('the per-tenant budget holds the request rate: 12 calls at 60 rpm take the burst plus a second per call', async () => {

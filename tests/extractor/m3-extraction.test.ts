@@ -27,10 +27,14 @@ async function run() {
 }
 
 async function runEntityRows(runId: string) {
-  const { rows } = await harness.service.db.query<{ entity: EntityName; status: string; published: number; api_calls: number; unchanged: number; error: string | null }>(
-    'SELECT entity, status, published, api_calls, unchanged, error FROM run_entities WHERE run_id = $1',
-    [runId],
-  );
+  const { rows } = await harness.service.db.query<{
+    entity: EntityName;
+    status: string;
+    published: number;
+    api_calls: number;
+    unchanged: number;
+    error: string | null;
+  }>('SELECT entity, status, published, api_calls, unchanged, error FROM run_entities WHERE run_id = $1', [runId]);
   return new Map(rows.map((r) => [r.entity, r]));
 }
 
@@ -52,10 +56,15 @@ test('a first run publishes every record of the tenant as Avro events, decodable
       assert.match(event.contentHash, /^[0-9a-f]{64}$/);
     }
   }
-  const po = (await harness.readEvents('purchase-order', 1))[0]?.payload as { lines: unknown[]; orderDate: string | null } | undefined;
+  const po = (await harness.readEvents('purchase-order', 1))[0]?.payload as
+    | { lines: unknown[]; orderDate: string | null }
+    | undefined;
   assert.ok(po && po.lines.length > 0, 'PO lines come from PPS200MI/LstLine');
   assert.match(po.orderDate ?? '', /^\d{4}-\d{2}-\d{2}$/);
-  const { rows } = await harness.service.db.query<{ entity: string; value: string }>('SELECT entity, value FROM watermarks WHERE tenant_id = $1', [TENANT_ID]);
+  const { rows } = await harness.service.db.query<{ entity: string; value: string }>(
+    'SELECT entity, value FROM watermarks WHERE tenant_id = $1',
+    [TENANT_ID],
+  );
   assert.equal(rows.length, ENTITY_NAMES.length, 'a watermark per entity after the acknowledged run');
 });
 
@@ -67,7 +76,9 @@ test('a second run with no change publishes nothing and makes one ION call per e
     assert.equal(rows.get(entity)?.published, 0, `${entity} published`);
     assert.equal(rows.get(entity)?.api_calls, 1, `${entity} ION calls`);
   }
-  const apiCalls = harness.simulator.requestLog.entries({ tenant: TENANT, sinceSeq: since }).filter((e) => e.program !== null);
+  const apiCalls = harness.simulator.requestLog
+    .entries({ tenant: TENANT, sinceSeq: since })
+    .filter((e) => e.program !== null);
   assert.equal(apiCalls.length, ENTITY_NAMES.length);
 });
 
@@ -104,9 +115,15 @@ test('an MI error fails that entity with the M3 message and the other entities c
     assert.equal(rows.get(entity)?.status, 'succeeded', entity);
     assert.ok((rows.get(entity)?.published ?? 0) > 0, entity);
   }
-  const { rows: watermarks } = await harness.service.db.query('SELECT 1 FROM watermarks WHERE tenant_id = $1 AND entity = $2', ['beta-tst', 'gl-account']);
+  const { rows: watermarks } = await harness.service.db.query(
+    'SELECT 1 FROM watermarks WHERE tenant_id = $1 AND entity = $2',
+    ['beta-tst', 'gl-account'],
+  );
   assert.equal(watermarks.length, 0, 'no watermark for the failed entity');
-  const { rows: runs } = await harness.service.db.query<{ status: string; error: string }>('SELECT status, error FROM runs WHERE id = $1', [result.summary.runId]);
+  const { rows: runs } = await harness.service.db.query<{ status: string; error: string }>(
+    'SELECT status, error FROM runs WHERE id = $1',
+    [result.summary.runId],
+  );
   assert.equal(runs[0]?.status, 'partial');
   assert.match(runs[0]?.error ?? '', /Accounting dimension 9 is invalid/);
 });
@@ -123,7 +140,10 @@ test('a tenant locked by another extractor replica is skipped, not run twice', a
   } finally {
     await other.end();
   }
-  const [first, second] = await Promise.all([harness.service.scheduler.runTenantNow(TENANT_ID), harness.service.scheduler.runTenantNow(TENANT_ID)]);
+  const [first, second] = await Promise.all([
+    harness.service.scheduler.runTenantNow(TENANT_ID),
+    harness.service.scheduler.runTenantNow(TENANT_ID),
+  ]);
   assert.equal(first.status, 'ran');
   assert.deepEqual(second, { status: 'skipped', reason: 'running-here' });
 });

@@ -215,6 +215,11 @@ export const LOADER_CONFIG = {
     min: 6000,
     description: "Kafka consumer session timeout: how soon a dead replica's partitions move to another",
   }),
+  loaderDependencyWaitMs: durationVar({
+    env: 'LOADER_DEPENDENCY_WAIT_MS',
+    default: 30_000,
+    description: 'How long invoices and POs wait for their supplier organization before Zendesk judges the lookup',
+  }),
   loaderShutdownTimeoutMs: durationVar({
     env: 'LOADER_SHUTDOWN_TIMEOUT_MS',
     default: 60_000,

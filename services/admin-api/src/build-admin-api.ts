@@ -18,6 +18,7 @@ import { dlqRoutes } from './dlq/dlq-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './health/health-routes.ts';
 import { installApiErrorHandler } from './http/api-error-handler.ts';
 import { useZodValidation, zodToOpenApiTransform } from './http/zod-route-schemas.ts';
+import { provisioningRoutes } from './provisioning/provisioning-routes.ts';
 import { type ControlPublisher, kafkaControlPublisher } from './replay/control-publisher.ts';
 import { replayRoutes } from './replay/replay-routes.ts';
 import { runsRoutes } from './runs/runs-routes.ts';
@@ -169,6 +170,7 @@ export async function buildAdminApi(options: BuildAdminApiOptions): Promise<Fast
     replayRoutes,
     dlqRoutes,
     adminAuditRoutes,
+    provisioningRoutes,
   ]) {
     await app.register(async (scope) => routes(scope, deps));
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { contentHash } from '@mlc/common/content-hash';
 import type { ConnectorCodec } from '@mlc/common/change-event-codec';
+import { contentHash } from '@mlc/common/content-hash';
 import type { DeadLetter } from '@mlc/common/dead-letter';
 import type { ChangeEvent, EntityName } from '@mlc/common/entities';
 import { changeEventKey, changeTopic, DLQ_TOPIC } from '@mlc/common/topics';
@@ -76,7 +76,8 @@ export class ChangePublisher {
     const messages: Message[] = [];
     for (const record of rejected) {
       const letter: DeadLetter = {
-        originalKey: record.naturalKey === null ? null : changeEventKey(context.tenantId, context.entity, record.naturalKey),
+        originalKey:
+          record.naturalKey === null ? null : changeEventKey(context.tenantId, context.entity, record.naturalKey),
         sourceTopic: context.source,
         sourcePartition: -1,
         sourceOffset: '-1',

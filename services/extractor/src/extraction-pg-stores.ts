@@ -6,7 +6,10 @@ import type { PublishedRecordStore, RunRecorder, WatermarkStore } from './extrac
 export function createPgWatermarkStore(db: pg.Pool): WatermarkStore {
   return {
     async get(tenantId, entity) {
-      const { rows } = await db.query<{ value: string }>('SELECT value FROM watermarks WHERE tenant_id = $1 AND entity = $2', [tenantId, entity]);
+      const { rows } = await db.query<{ value: string }>(
+        'SELECT value FROM watermarks WHERE tenant_id = $1 AND entity = $2',
+        [tenantId, entity],
+      );
       return rows[0]?.value ?? null;
     },
     async commit(tenantId, entity, value) {
@@ -17,7 +20,10 @@ export function createPgWatermarkStore(db: pg.Pool): WatermarkStore {
       );
     },
     async reset(tenantId, entity) {
-      await db.query('DELETE FROM watermarks WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2)', [tenantId, entity ?? null]);
+      await db.query('DELETE FROM watermarks WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2)', [
+        tenantId,
+        entity ?? null,
+      ]);
     },
   };
 }
@@ -31,7 +37,8 @@ export function createPgPublishedRecordStore(db: pg.Pool): PublishedRecordStore 
         'SELECT natural_key, content_hash, source_version FROM published_records WHERE tenant_id = $1 AND entity = $2 AND natural_key = ANY($3::text[])',
         [tenantId, entity, naturalKeys],
       );
-      for (const row of rows) found.set(row.natural_key, { contentHash: row.content_hash, sourceVersion: row.source_version });
+      for (const row of rows)
+        found.set(row.natural_key, { contentHash: row.content_hash, sourceVersion: row.source_version });
       return found;
     },
     async remember(tenantId, entity, records) {
@@ -41,11 +48,20 @@ export function createPgPublishedRecordStore(db: pg.Pool): PublishedRecordStore 
          SELECT $1, $2, k, h, v FROM unnest($3::text[], $4::text[], $5::text[]) AS t(k, h, v)
          ON CONFLICT (tenant_id, entity, natural_key)
          DO UPDATE SET content_hash = EXCLUDED.content_hash, source_version = EXCLUDED.source_version, published_at = now()`,
-        [tenantId, entity, records.map((r) => r.naturalKey), records.map((r) => r.contentHash), records.map((r) => r.sourceVersion)],
+        [
+          tenantId,
+          entity,
+          records.map((r) => r.naturalKey),
+          records.map((r) => r.contentHash),
+          records.map((r) => r.sourceVersion),
+        ],
       );
     },
     async forget(tenantId, entity) {
-      await db.query('DELETE FROM published_records WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2)', [tenantId, entity ?? null]);
+      await db.query('DELETE FROM published_records WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2)', [
+        tenantId,
+        entity ?? null,
+      ]);
     },
   };
 }
@@ -57,14 +73,24 @@ export async function publishedAtVersion(
   entity: EntityName,
   candidates: readonly { naturalKey: string; version: string }[],
 ): Promise<Set<string>> {
-  const known = await store.hashes(tenantId, entity, candidates.map((c) => c.naturalKey));
-  return new Set(candidates.filter((c) => known.get(c.naturalKey)?.sourceVersion === c.version).map((c) => c.naturalKey));
+  const known = await store.hashes(
+    tenantId,
+    entity,
+    candidates.map((c) => c.naturalKey),
+  );
+  return new Set(
+    candidates.filter((c) => known.get(c.naturalKey)?.sourceVersion === c.version).map((c) => c.naturalKey),
+  );
 }
 
 export function createPgRunRecorder(db: pg.Pool): RunRecorder {
   return {
     async start({ runId, tenantId, trigger }) {
-      await db.query("INSERT INTO runs (id, tenant_id, trigger, status) VALUES ($1, $2, $3, 'running')", [runId, tenantId, trigger]);
+      await db.query("INSERT INTO runs (id, tenant_id, trigger, status) VALUES ($1, $2, $3, 'running')", [
+        runId,
+        tenantId,
+        trigger,
+      ]);
     },
     async entity(runId, entity, s) {
       await db.query(
@@ -74,7 +100,22 @@ export function createPgRunRecorder(db: pg.Pool): RunRecorder {
            published = EXCLUDED.published, unchanged = EXCLUDED.unchanged, failed = EXCLUDED.failed, api_calls = EXCLUDED.api_calls,
            retries = EXCLUDED.retries, throttled = EXCLUDED.throttled, token_calls = EXCLUDED.token_calls,
            duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error`,
-        [runId, entity, s.status, s.pages, s.recordsRead, s.published, s.unchanged, s.failed, s.apiCalls, s.retries, s.throttled, s.tokenCalls, s.durationMs, s.error],
+        [
+          runId,
+          entity,
+          s.status,
+          s.pages,
+          s.recordsRead,
+          s.published,
+          s.unchanged,
+          s.failed,
+          s.apiCalls,
+          s.retries,
+          s.throttled,
+          s.tokenCalls,
+          s.durationMs,
+          s.error,
+        ],
       );
     },
     async finish(runId, status, error) {

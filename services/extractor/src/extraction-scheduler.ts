@@ -69,7 +69,9 @@ export class ExtractionScheduler {
   /** Cron jobs for every active tenant with a schedule; removed for paused or deleted ones. */
   async refreshSchedules(): Promise<void> {
     const tenants = await listTenants(this.#options.db, { status: 'active' });
-    const wanted = new Map(tenants.filter((t) => t.scheduleCron !== null).map((t) => [t.id, `${t.scheduleCron}@${t.scheduleTz}`]));
+    const wanted = new Map(
+      tenants.filter((t) => t.scheduleCron !== null).map((t) => [t.id, `${t.scheduleCron}@${t.scheduleTz}`]),
+    );
     for (const [tenantId, entry] of this.#jobs) {
       if (wanted.get(tenantId) !== entry.spec) {
         entry.job.stop();
@@ -85,7 +87,10 @@ export class ExtractionScheduler {
         });
         this.#jobs.set(tenant.id, { spec, job });
       } catch (error) {
-        this.#options.logger.warn({ tenantId: tenant.id, err: error }, 'tenant schedule is not a valid cron expression');
+        this.#options.logger.warn(
+          { tenantId: tenant.id, err: error },
+          'tenant schedule is not a valid cron expression',
+        );
       }
     }
   }
@@ -101,7 +106,11 @@ export class ExtractionScheduler {
         fullResync: request.fullResync,
       }).then(async (result) => {
         if (result.status === 'ran') await markRunRequestStarted(this.#options.db, request.id, result.summary.runId);
-        else if (result.status === 'skipped' && (result.reason === 'running-elsewhere' || result.reason === 'running-here')) await releaseRunRequest(this.#options.db, request.id);
+        else if (
+          result.status === 'skipped' &&
+          (result.reason === 'running-elsewhere' || result.reason === 'running-here')
+        )
+          await releaseRunRequest(this.#options.db, request.id);
       });
     }
   }

@@ -10,8 +10,16 @@ export interface WatermarkStore {
 
 /** The content hash and source version last published per record, for change detection. */
 export interface PublishedRecordStore {
-  hashes(tenantId: string, entity: EntityName, naturalKeys: readonly string[]): Promise<Map<string, { contentHash: string; sourceVersion: string | null }>>;
-  remember(tenantId: string, entity: EntityName, records: readonly { naturalKey: string; contentHash: string; sourceVersion: string | null }[]): Promise<void>;
+  hashes(
+    tenantId: string,
+    entity: EntityName,
+    naturalKeys: readonly string[],
+  ): Promise<Map<string, { contentHash: string; sourceVersion: string | null }>>;
+  remember(
+    tenantId: string,
+    entity: EntityName,
+    records: readonly { naturalKey: string; contentHash: string; sourceVersion: string | null }[],
+  ): Promise<void>;
   forget(tenantId: string, entity?: EntityName): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { loadConfig, type ConfigEnv } from '@mlc/common/config';
+import { type ConfigEnv, loadConfig } from '@mlc/common/config';
 import { CREDENTIAL_VAULT_CONFIG, EXTRACTOR_CONFIG, SHARED_CONFIG } from '@mlc/common/config-definitions';
 
 export const EXTRACTOR_SERVICE_CONFIG = { ...SHARED_CONFIG, ...CREDENTIAL_VAULT_CONFIG, ...EXTRACTOR_CONFIG };

@@ -52,7 +52,11 @@ export async function startExtractorService(options: ExtractorServiceOptions): P
   const kafka = createKafka(config, logger);
   const admin = kafka.admin();
   await connectWithRetry(admin, { timeoutMs: config.startupRetryTimeoutMs, brokers: config.kafkaBrokers, logger });
-  await ensureTopics(admin, { partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor, prefix });
+  await ensureTopics(admin, {
+    partitions: config.topicPartitions,
+    replicationFactor: config.topicReplicationFactor,
+    prefix,
+  });
   await admin.disconnect();
   const { registry, schemaIds } = await registerConnectorSchemas({
     url: config.schemaRegistryUrl,
@@ -60,13 +64,21 @@ export async function startExtractorService(options: ExtractorServiceOptions): P
     logger,
     subjectPrefix: prefix,
   });
-  const producer = kafka.producer({ createPartitioner: TenantPartitioner, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: TenantPartitioner,
+    idempotent: false,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await connectWithRetry(producer, { timeoutMs: config.startupRetryTimeoutMs, brokers: config.kafkaBrokers, logger });
 
   const metrics = createMetrics({ defaultLabels: { service: 'extractor' } });
   const abort = new AbortController();
   const masterKeys = config.masterKeys.join(',');
-  const vault = createCredentialVault({ masterKeys, activeKeyId: config.activeKeyId ?? (config.masterKeys[0] ?? '').split(':')[0] ?? '' });
+  const vault = createCredentialVault({
+    masterKeys,
+    activeKeyId: config.activeKeyId ?? (config.masterKeys[0] ?? '').split(':')[0] ?? '',
+  });
   const http = createHttpClient();
   const runtimes = new TenantRuntimes({
     db,
@@ -79,7 +91,12 @@ export async function startExtractorService(options: ExtractorServiceOptions): P
     overlapMs: config.extractorWatermarkOverlapMs,
     signal: abort.signal,
   });
-  const scheduler = new ExtractionScheduler({ db, runtimes, logger, maxParallelTenants: config.extractorMaxParallelTenants });
+  const scheduler = new ExtractionScheduler({
+    db,
+    runtimes,
+    logger,
+    maxParallelTenants: config.extractorMaxParallelTenants,
+  });
   if (options.schedule ?? true) await scheduler.start();
   const health = options.serveHealth
     ? await startHealthServer({

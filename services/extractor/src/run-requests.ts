@@ -21,13 +21,10 @@ export async function requestRun(
   request: { tenantId: string; entities?: readonly EntityName[]; fullResync?: boolean; requestedBy?: string },
 ): Promise<{ requestId: string }> {
   const id = randomUUID();
-  await db.query('INSERT INTO run_requests (id, tenant_id, entities, full_resync, requested_by) VALUES ($1, $2, $3, $4, $5)', [
-    id,
-    request.tenantId,
-    request.entities ?? null,
-    request.fullResync ?? false,
-    request.requestedBy ?? null,
-  ]);
+  await db.query(
+    'INSERT INTO run_requests (id, tenant_id, entities, full_resync, requested_by) VALUES ($1, $2, $3, $4, $5)',
+    [id, request.tenantId, request.entities ?? null, request.fullResync ?? false, request.requestedBy ?? null],
+  );
   return { requestId: id };
 }
 
@@ -40,7 +37,11 @@ interface RunRequestRow {
 }
 
 /** Claims the oldest pending requests, skipping tenants this replica is already running. */
-export async function claimRunRequests(db: Queryable, limit: number, busyTenants: readonly string[]): Promise<RunRequest[]> {
+export async function claimRunRequests(
+  db: Queryable,
+  limit: number,
+  busyTenants: readonly string[],
+): Promise<RunRequest[]> {
   if (limit <= 0) return [];
   const { rows } = await db.query<RunRequestRow>(
     `UPDATE run_requests SET claimed_at = now()
@@ -49,7 +50,13 @@ export async function claimRunRequests(db: Queryable, limit: number, busyTenants
      RETURNING id, tenant_id, entities, full_resync, requested_by`,
     [limit, busyTenants],
   );
-  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, entities: r.entities, fullResync: r.full_resync, requestedBy: r.requested_by }));
+  return rows.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    entities: r.entities,
+    fullResync: r.full_resync,
+    requestedBy: r.requested_by,
+  }));
 }
 
 /** Puts a claimed request back (its tenant was running on another replica): it is tried again later. */

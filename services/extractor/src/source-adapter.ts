@@ -32,7 +32,11 @@ export interface ChangePage<E extends EntityName = EntityName> {
  */
 export interface SourceAdapter {
   readonly entities: readonly EntityName[];
-  listChanges<E extends EntityName>(entity: E, watermark: string | null, pageCursor: string | undefined): Promise<ChangePage<E>>;
+  listChanges<E extends EntityName>(
+    entity: E,
+    watermark: string | null,
+    pageCursor: string | undefined,
+  ): Promise<ChangePage<E>>;
 }
 
 /** The larger of two delta positions; positions are increasing numbers or ISO timestamps of equal form. */

@@ -12,7 +12,19 @@ const supplier = (n: string, version: string) => ({
   naturalKey: n,
   sourceModifiedAt: null,
   sourceVersion: version,
-  payload: { supplierNumber: n, name: `S ${n}`, status: null, currency: null, paymentTerms: null, country: null, division: null, email: null, phone: null, taxId: null, contacts: [] },
+  payload: {
+    supplierNumber: n,
+    name: `S ${n}`,
+    status: null,
+    currency: null,
+    paymentTerms: null,
+    country: null,
+    division: null,
+    email: null,
+    phone: null,
+    taxId: null,
+    contacts: [],
+  },
 });
 
 function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = () => false) {
@@ -24,7 +36,8 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
   let sends = 0;
   const adapter: SourceAdapter = {
     entities: ['supplier'],
-    listChanges: async (_entity, _watermark, cursor) => pages[cursor === undefined ? 0 : Number(cursor)] as ChangePage<never>,
+    listChanges: async (_entity, _watermark, cursor) =>
+      pages[cursor === undefined ? 0 : Number(cursor)] as ChangePage<never>,
   };
   const store: WatermarkStore = {
     get: async (t, e) => watermarks.get(`${t}|${e}`) ?? null,
@@ -33,7 +46,9 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
   };
   const publishedStore: PublishedRecordStore = {
     hashes: async (_t, _e, keys) => new Map(keys.flatMap((k) => (hashes.has(k) ? [[k, hashes.get(k)!] as const] : []))),
-    remember: async (_t, _e, records) => records.forEach((r) => hashes.set(r.naturalKey, r)),
+    remember: async (_t, _e, records) => {
+      for (const r of records) hashes.set(r.naturalKey, r);
+    },
     forget: async () => hashes.clear(),
   };
   const publisher = {
@@ -42,9 +57,14 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
       if (publishFails(sends)) throw new Error('broker unavailable');
       published.push(...records.map((r) => r.naturalKey));
     },
-    deadLetter: async (_c: unknown, rejected: { reason: string }[]) => void deadLettered.push(...rejected.map((r) => r.reason)),
+    deadLetter: async (_c: unknown, rejected: { reason: string }[]) =>
+      void deadLettered.push(...rejected.map((r) => r.reason)),
   } as unknown as ChangePublisher;
-  const runs: RunRecorder = { start: async () => {}, entity: async (_r, _e, s) => void entityStats.push(s), finish: async () => {} };
+  const runs: RunRecorder = {
+    start: async () => {},
+    entity: async (_r, _e, s) => void entityStats.push(s),
+    finish: async () => {},
+  };
   const deps = {
     adapter,
     publisher,
@@ -59,7 +79,12 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
 }
 
 const twoPages: ChangePage[] = [
-  { records: [supplier('S1', '20240101000000005'), supplier('S2', '20240101000000009')], rejected: [], nextCursor: '1', newWatermark: '20240101000000009' },
+  {
+    records: [supplier('S1', '20240101000000005'), supplier('S2', '20240101000000009')],
+    rejected: [],
+    nextCursor: '1',
+    newWatermark: '20240101000000009',
+  },
   {
     records: [supplier('S3', '20240101000000002')],
     rejected: [{ naturalKey: 'S4', reason: 'SUNM: required value is missing or empty', raw: { SUNO: 'S4' } }],

@@ -2,7 +2,14 @@ import type { EntityName } from '@mlc/common/entities';
 import type { Logger } from '@mlc/common/logger';
 import type { ChangePublisher } from './change-publisher.ts';
 import { ChangePublisher as Publisher } from './change-publisher.ts';
-import type { EntityRunStats, PublishedRecordStore, RunRecorder, RunStatus, RunTrigger, WatermarkStore } from './extraction-stores.ts';
+import type {
+  EntityRunStats,
+  PublishedRecordStore,
+  RunRecorder,
+  RunStatus,
+  RunTrigger,
+  WatermarkStore,
+} from './extraction-stores.ts';
 import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
 import { laterPosition, type SourceAdapter } from './source-adapter.ts';
 
@@ -60,7 +67,12 @@ function emptyStats(): EntityRunStats {
  * read only once every page is acknowledged by Kafka. Pages come in key order, not change order, so the
  * watermark cannot move before the listing is complete; a crash re-reads, never skips.
  */
-async function extractEntity(deps: TenantExtractionDeps, tenantId: string, runId: string, entity: EntityName): Promise<EntityRunStats> {
+async function extractEntity(
+  deps: TenantExtractionDeps,
+  tenantId: string,
+  runId: string,
+  entity: EntityName,
+): Promise<EntityRunStats> {
   const stats = emptyStats();
   const counters = emptyIonCallCounters();
   deps.counters.current = counters;
@@ -78,7 +90,9 @@ async function extractEntity(deps: TenantExtractionDeps, tenantId: string, runId
       stats.recordsRead += page.records.length + page.rejected.length;
       const latest = new Map(page.records.map((record) => [record.naturalKey, Publisher.hash(record)]));
       const known = await deps.published.hashes(tenantId, entity, [...latest.keys()]);
-      const changed = [...latest.values()].filter((record) => known.get(record.naturalKey)?.contentHash !== record.contentHash);
+      const changed = [...latest.values()].filter(
+        (record) => known.get(record.naturalKey)?.contentHash !== record.contentHash,
+      );
       await deps.publisher.publish(context, changed);
       await deps.publisher.deadLetter({ ...context, source: deps.sourceName(entity) }, page.rejected);
       await deps.published.remember(tenantId, entity, changed);
@@ -87,13 +101,17 @@ async function extractEntity(deps: TenantExtractionDeps, tenantId: string, runId
       stats.failed += page.rejected.length;
       high = laterPosition(high, page.newWatermark);
       cursor = page.nextCursor;
-      log.debug({ page: stats.pages, read: page.records.length, published: changed.length, rejected: page.rejected.length }, 'page published');
+      log.debug(
+        { page: stats.pages, read: page.records.length, published: changed.length, rejected: page.rejected.length },
+        'page published',
+      );
     } while (cursor !== undefined);
     if (high !== null && high !== watermark) await deps.watermarks.commit(tenantId, entity, high);
     stats.status = 'succeeded';
   } catch (error) {
     stats.status = 'failed';
-    stats.error = error instanceof RunAbandoned ? 'abandoned at shutdown' : error instanceof Error ? error.message : String(error);
+    stats.error =
+      error instanceof RunAbandoned ? 'abandoned at shutdown' : error instanceof Error ? error.message : String(error);
     if (!(error instanceof RunAbandoned)) log.warn({ err: error }, 'entity extraction failed');
   }
   stats.apiCalls = counters.calls;
@@ -102,14 +120,27 @@ async function extractEntity(deps: TenantExtractionDeps, tenantId: string, runId
   stats.tokenCalls = counters.tokenCalls;
   stats.durationMs = Date.now() - started;
   log.info(
-    { status: stats.status, pages: stats.pages, read: stats.recordsRead, published: stats.published, unchanged: stats.unchanged, failed: stats.failed, apiCalls: stats.apiCalls, retries: stats.retries, durationMs: stats.durationMs },
+    {
+      status: stats.status,
+      pages: stats.pages,
+      read: stats.recordsRead,
+      published: stats.published,
+      unchanged: stats.unchanged,
+      failed: stats.failed,
+      apiCalls: stats.apiCalls,
+      retries: stats.retries,
+      durationMs: stats.durationMs,
+    },
     'entity extracted',
   );
   return stats;
 }
 
 /** A run of one tenant: every entity in turn; one entity's failure does not stop the others. */
-export async function runTenantExtraction(deps: TenantExtractionDeps, request: TenantRunRequest): Promise<TenantRunSummary> {
+export async function runTenantExtraction(
+  deps: TenantExtractionDeps,
+  request: TenantRunRequest,
+): Promise<TenantRunSummary> {
   const { tenantId, runId } = request;
   await deps.runs.start({ runId, tenantId, trigger: request.trigger });
   const summary: TenantRunSummary = { runId, status: 'running', entities: {} };
@@ -122,7 +153,13 @@ export async function runTenantExtraction(deps: TenantExtractionDeps, request: T
   }
   const results = Object.values(summary.entities);
   const failed = results.filter((s) => s.status === 'failed').length;
-  summary.status = deps.signal?.aborted ? 'abandoned' : failed === 0 ? 'succeeded' : failed === results.length ? 'failed' : 'partial';
+  summary.status = deps.signal?.aborted
+    ? 'abandoned'
+    : failed === 0
+      ? 'succeeded'
+      : failed === results.length
+        ? 'failed'
+        : 'partial';
   const errors = results.flatMap((s) => (s.error === null ? [] : [s.error]));
   await deps.runs.finish(runId, summary.status, errors.length === 0 ? null : errors.join('; ').slice(0, 2000));
   return summary;

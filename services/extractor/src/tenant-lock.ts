@@ -4,11 +4,18 @@ import type pg from 'pg';
  * A tenant runs at most once at a time across replicas: a session-level PostgreSQL advisory lock held on
  * one pooled connection for the whole run. If the process dies, the connection closes and the lock is gone.
  */
-export async function withTenantLock<T>(db: pg.Pool, tenantId: string, run: () => Promise<T>): Promise<{ locked: true; value: T } | { locked: false }> {
+export async function withTenantLock<T>(
+  db: pg.Pool,
+  tenantId: string,
+  run: () => Promise<T>,
+): Promise<{ locked: true; value: T } | { locked: false }> {
   const client = await db.connect();
   let release = true;
   try {
-    const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('mlc-extractor'), hashtext($1)) AS locked", [tenantId]);
+    const { rows } = await client.query<{ locked: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('mlc-extractor'), hashtext($1)) AS locked",
+      [tenantId],
+    );
     if (rows[0]?.locked !== true) return { locked: false };
     try {
       return { locked: true, value: await run() };

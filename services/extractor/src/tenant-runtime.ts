@@ -9,7 +9,13 @@ import { openIonApiCredentials, type TenantRecord } from '@mlc/common/tenant-rep
 import { TokenCache } from '@mlc/common/token-cache';
 import type pg from 'pg';
 import type { ChangePublisher } from './change-publisher.ts';
-import { createPgPublishedRecordStore, createPgRunRecorder, createPgWatermarkStore, publishedAtVersion } from './extraction-pg-stores.ts';
+import {
+  createPgPublishedRecordStore,
+  createPgRunRecorder,
+  createPgWatermarkStore,
+  publishedAtVersion,
+} from './extraction-pg-stores.ts';
+import type { RunTrigger } from './extraction-stores.ts';
 import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
 import { createIonClient } from './ion/ion-client.ts';
 import { createIonTokenSource } from './ion/ion-token-source.ts';
@@ -17,7 +23,6 @@ import { createM3Adapter, m3SourceName } from './m3/m3-adapter.ts';
 import { M3_ENTITY_SOURCES, type M3EntitySource } from './m3/m3-entity-sources.ts';
 import { createM3MiClient } from './m3/m3-mi-client.ts';
 import { runTenantExtraction, type TenantRunSummary } from './tenant-extraction.ts';
-import type { RunTrigger } from './extraction-stores.ts';
 
 /**
  * Per-tenant MI inputs added to an entity's list call (`erpConfig.m3Inputs`, e.g. `{"gl-account": {"DIVI": "AM1"}}`):
@@ -30,8 +35,13 @@ function m3SourcesFor(tenant: TenantRecord): { [E in EntityName]?: M3EntitySourc
   for (const [entity, extra] of Object.entries(inputs as Record<string, unknown>)) {
     const source = M3_ENTITY_SOURCES[entity as EntityName] as M3EntitySource | undefined;
     if (source?.kind !== 'mi-list' || typeof extra !== 'object' || extra === null) continue;
-    const strings = Object.fromEntries(Object.entries(extra).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    (sources as Record<string, M3EntitySource>)[entity] = { ...source, fixedInputs: { ...source.fixedInputs, ...strings } };
+    const strings = Object.fromEntries(
+      Object.entries(extra).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    (sources as Record<string, M3EntitySource>)[entity] = {
+      ...source,
+      fixedInputs: { ...source.fixedInputs, ...strings },
+    };
   }
   return sources;
 }
@@ -93,9 +103,16 @@ export class TenantRuntimes {
     return { session, file };
   }
 
-  async run(tenant: TenantRecord, request: { runId: string; trigger: RunTrigger; entities?: readonly EntityName[] }): Promise<TenantRunSummary> {
+  async run(
+    tenant: TenantRecord,
+    request: { runId: string; trigger: RunTrigger; entities?: readonly EntityName[] },
+  ): Promise<TenantRunSummary> {
     if (tenant.product !== 'm3') {
-      throw new MlcError('MLC_VALIDATION', `Tenant ${tenant.id}: product ${tenant.product} has no extractor adapter yet`, { field: 'product' });
+      throw new MlcError(
+        'MLC_VALIDATION',
+        `Tenant ${tenant.id}: product ${tenant.product} has no extractor adapter yet`,
+        { field: 'product' },
+      );
     }
     const ctx = this.#context;
     const { session, file } = this.#session(tenant);
@@ -137,7 +154,12 @@ export class TenantRuntimes {
           hooks.httpRequests.inc({ target: 'ion', status: 'attempt' }, stats.apiCalls);
         },
       },
-      { tenantId: tenant.id, runId: request.runId, trigger: request.trigger, ...(request.entities ? { entities: request.entities } : {}) },
+      {
+        tenantId: tenant.id,
+        runId: request.runId,
+        trigger: request.trigger,
+        ...(request.entities ? { entities: request.entities } : {}),
+      },
     );
   }
 

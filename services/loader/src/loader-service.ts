@@ -118,6 +118,7 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       batchSize: config.loaderBatchSize,
       maxAttempts: config.loaderMaxAttempts,
       concurrency: config.loaderConcurrency,
+      dependencyWaitMs: config.loaderDependencyWaitMs,
       onBatchWritten: hooks.onBatchWritten,
       onRetry: hooks.onWriteRetry,
     });

@@ -1,6 +1,6 @@
 import { MlcError } from '@mlc/common/errors';
 import type { HttpClient, HttpRateBudget, HttpRetryEvent } from '@mlc/common/http-client';
-import { ionApiBaseUrl, type IonApiFile } from '@mlc/common/ionapi-file';
+import { type IonApiFile, ionApiBaseUrl } from '@mlc/common/ionapi-file';
 import type { RetryPolicy } from '@mlc/common/retry-policy';
 import type { TokenCache } from '@mlc/common/token-cache';
 import type { IonCallCounters } from './ion-call-counters.ts';
@@ -32,12 +32,21 @@ export interface IonClient {
 export function createIonClient(options: IonClientOptions): IonClient {
   const baseUrl = ionApiBaseUrl(options.file);
 
-  async function getJson(path: string, query: Record<string, string>, headers: Record<string, string> = {}): Promise<unknown> {
+  async function getJson(
+    path: string,
+    query: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
     const url = `${baseUrl}/${path.replace(/^\/+/, '')}`;
     for (let refreshed = false; ; refreshed = true) {
       const token = await options.tokens.getAccessToken();
       const response = await options.http.requestWithRetry(
-        { url, query, headers: { ...headers, authorization: `Bearer ${token}` }, ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          url,
+          query,
+          headers: { ...headers, authorization: `Bearer ${token}` },
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
         {
           target: 'ion',
           budget: options.budget,
@@ -56,7 +65,9 @@ export function createIonClient(options: IonClientOptions): IonClient {
       );
       if (response.status === 200) {
         if (typeof response.body === 'string' || response.body === undefined) {
-          throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered 200 with a body that is not JSON`, { details: { status: 200 } });
+          throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered 200 with a body that is not JSON`, {
+            details: { status: 200 },
+          });
         }
         return response.body;
       }

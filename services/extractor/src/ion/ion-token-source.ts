@@ -22,18 +22,25 @@ interface TokenResponseBody {
  * issued a refresh token, otherwise (or when the refresh is refused) the password grant with `saak`/`sask`
  * exactly as the file holds them (`saak` already starts with `TENANT#`: never prefixed again).
  */
-export function createIonTokenSource(options: IonTokenSourceOptions): (context: TokenFetchContext) => Promise<OAuthTokenResponse> {
+export function createIonTokenSource(
+  options: IonTokenSourceOptions,
+): (context: TokenFetchContext) => Promise<OAuthTokenResponse> {
   const { file, http } = options;
   const tokenUrl = ionTokenUrl(file);
   const secrets = [file.cs, file.sask, file.saak];
 
-  async function grant(form: Record<string, string>, kind: 'password' | 'refresh_token'): Promise<OAuthTokenResponse | { refused: string }> {
+  async function grant(
+    form: Record<string, string>,
+    kind: 'password' | 'refresh_token',
+  ): Promise<OAuthTokenResponse | { refused: string }> {
     options.onTokenCall?.(kind);
     const response = await http.requestWithRetry(
       { method: 'POST', url: tokenUrl, form: { ...form, client_id: file.ci, client_secret: file.cs } },
       { target: 'ion-token', secrets: [...secrets, ...(form.refresh_token ? [form.refresh_token] : [])] },
     );
-    const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as TokenResponseBody;
+    const body = (
+      typeof response.body === 'object' && response.body !== null ? response.body : {}
+    ) as TokenResponseBody;
     if (response.status === 400 || response.status === 401) {
       return { refused: typeof body.error === 'string' ? body.error.slice(0, 100) : `HTTP ${response.status}` };
     }
@@ -46,7 +53,9 @@ export function createIonTokenSource(options: IonTokenSourceOptions): (context: 
     return {
       accessToken: body.access_token,
       expiresInSec: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600,
-      ...(typeof body.refresh_token === 'string' && body.refresh_token !== '' ? { refreshToken: body.refresh_token } : {}),
+      ...(typeof body.refresh_token === 'string' && body.refresh_token !== ''
+        ? { refreshToken: body.refresh_token }
+        : {}),
     };
   }
 
@@ -57,9 +66,13 @@ export function createIonTokenSource(options: IonTokenSourceOptions): (context: 
     }
     const token = await grant({ grant_type: 'password', username: file.saak, password: file.sask }, 'password');
     if ('refused' in token) {
-      throw new MlcError('MLC_ION_AUTH_FAILED', `ION token endpoint refused the service account credentials (${token.refused})`, {
-        details: { grant: 'password', error: token.refused },
-      });
+      throw new MlcError(
+        'MLC_ION_AUTH_FAILED',
+        `ION token endpoint refused the service account credentials (${token.refused})`,
+        {
+          details: { grant: 'password', error: token.refused },
+        },
+      );
     }
     return token;
   };

@@ -32,7 +32,11 @@ export interface SplitRows {
  * Splits each `REPL` into the requested columns. A row whose value count differs from the column count
  * (a separator inside a value, a truncated row) is reported, not guessed at.
  */
-export function splitRepl(records: readonly MiRecord[], columns: readonly string[], separator = EXPORTMI_SEPARATOR): SplitRows {
+export function splitRepl(
+  records: readonly MiRecord[],
+  columns: readonly string[],
+  separator = EXPORTMI_SEPARATOR,
+): SplitRows {
   const rows: MiRecord[] = [];
   const malformed: SplitRows['malformed'] = [];
   for (const record of records) {

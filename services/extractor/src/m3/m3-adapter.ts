@@ -21,7 +21,10 @@ export interface M3AdapterOptions {
    * Keys whose last published change stamp equals the one just listed: their detail calls (PO lines)
    * are skipped, so a poll that re-reads its overlap costs no extra ION call.
    */
-  publishedAtVersion?: (entity: EntityName, candidates: { naturalKey: string; version: string }[]) => Promise<Set<string>>;
+  publishedAtVersion?: (
+    entity: EntityName,
+    candidates: { naturalKey: string; version: string }[],
+  ) => Promise<Set<string>>;
   sources?: { [E in EntityName]?: M3EntitySource<E> };
 }
 
@@ -42,13 +45,19 @@ function maxStamp(raws: readonly MiRecord[], field: string, start: string | null
   return high;
 }
 
-function normalizeAll<E extends EntityName>(source: M3EntitySource<E>, raws: readonly MiRecord[], keyField: string, stampField: string) {
+function normalizeAll<E extends EntityName>(
+  source: M3EntitySource<E>,
+  raws: readonly MiRecord[],
+  keyField: string,
+  stampField: string,
+) {
   const records: Normalized<E>[] = [];
   const rejected: RejectedRecord[] = [];
   for (const raw of raws) {
     try {
       const payload = source.normalize(raw);
-      const modified = source.modifiedDateField === undefined ? null : miDate(raw[source.modifiedDateField], source.modifiedDateField);
+      const modified =
+        source.modifiedDateField === undefined ? null : miDate(raw[source.modifiedDateField], source.modifiedDateField);
       records.push({
         naturalKey: (NATURAL_KEY[source.entity] as (p: EntityPayloads[E]) => string)(payload),
         payload,
@@ -70,11 +79,20 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
   const pollFrom = (source: { overlapMs?: number }, watermark: string | null) =>
     watermark === null ? undefined : lmtsMinus(watermark, source.overlapMs ?? options.overlapMs ?? 0);
 
-  async function withLines<E extends EntityName>(source: M3EntitySource<E>, heads: Normalized<E>[], rejected: RejectedRecord[]): Promise<Normalized<E>[]> {
+  async function withLines<E extends EntityName>(
+    source: M3EntitySource<E>,
+    heads: Normalized<E>[],
+    rejected: RejectedRecord[],
+  ): Promise<Normalized<E>[]> {
     const lines = source.lines;
     if (lines === undefined || heads.length === 0) return heads;
-    const candidates = heads.flatMap((h) => (h.sourceVersion === null ? [] : [{ naturalKey: h.naturalKey, version: h.sourceVersion }]));
-    const unchanged = options.publishedAtVersion === undefined ? new Set<string>() : await options.publishedAtVersion(source.entity, candidates);
+    const candidates = heads.flatMap((h) =>
+      h.sourceVersion === null ? [] : [{ naturalKey: h.naturalKey, version: h.sourceVersion }],
+    );
+    const unchanged =
+      options.publishedAtVersion === undefined
+        ? new Set<string>()
+        : await options.publishedAtVersion(source.entity, candidates);
     const out: Normalized<E>[] = [];
     for (const head of heads) {
       if (unchanged.has(head.naturalKey)) continue;
@@ -91,7 +109,11 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
     return out;
   }
 
-  async function listMi<E extends EntityName>(source: MiListSource<E>, watermark: string | null, cursor: string | undefined): Promise<ChangePage<E>> {
+  async function listMi<E extends EntityName>(
+    source: MiListSource<E>,
+    watermark: string | null,
+    cursor: string | undefined,
+  ): Promise<ChangePage<E>> {
     const from = pollFrom(source, watermark);
     const inputs: Record<string, string> = { ...source.fixedInputs };
     if (source.deltaInput !== undefined && from !== undefined) inputs[source.deltaInput] = from;
@@ -101,11 +123,15 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
     // A start key is inclusive: the cursor's own record was on the previous page. A list without delta
     // input is filtered here by its change stamp.
     const fresh = page.filter(
-      (raw) => (cursor === undefined || raw[source.keyField]?.trim() !== cursor) && (source.deltaInput !== undefined || isNewer(raw[source.deltaOutput], from)),
+      (raw) =>
+        (cursor === undefined || raw[source.keyField]?.trim() !== cursor) &&
+        (source.deltaInput !== undefined || isNewer(raw[source.deltaOutput], from)),
     );
     const last = page.at(-1)?.[source.keyField]?.trim();
     const nextCursor =
-      source.startKeyInput !== undefined && page.length >= maxrecs && last !== undefined && last !== cursor ? last : undefined;
+      source.startKeyInput !== undefined && page.length >= maxrecs && last !== undefined && last !== cursor
+        ? last
+        : undefined;
     const { records, rejected } = normalizeAll(source, fresh, source.keyField, source.deltaOutput);
     const complete = await withLines(source, records, rejected);
     return {
@@ -116,7 +142,11 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
     };
   }
 
-  async function listTable<E extends EntityName>(source: ExportMiSource<E>, watermark: string | null, cursor: string | undefined): Promise<ChangePage<E>> {
+  async function listTable<E extends EntityName>(
+    source: ExportMiSource<E>,
+    watermark: string | null,
+    cursor: string | undefined,
+  ): Promise<ChangePage<E>> {
     const p = source.columnPrefix;
     const conditions = (source.conditions ?? []).map((c) => `${p}${c}`);
     const from = pollFrom(source, watermark);
@@ -124,7 +154,12 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
     if (cursor !== undefined) conditions.push(`${p}${source.keyColumn} > ${queryLiteral(cursor)}`);
     const columns = source.columns.map((c) => `${p}${c}`);
     const qery = exportMiQuery({ table: source.table, columns, conditions });
-    const page = await options.mi.execute('EXPORTMI', 'Select', { SEPC: EXPORTMI_SEPARATOR, HDRS: '0', QERY: qery }, { maxrecs: options.pageSize });
+    const page = await options.mi.execute(
+      'EXPORTMI',
+      'Select',
+      { SEPC: EXPORTMI_SEPARATOR, HDRS: '0', QERY: qery },
+      { maxrecs: options.pageSize },
+    );
     const { rows, malformed } = splitRepl(page, source.columns);
     const { records, rejected } = normalizeAll(source, rows, source.keyColumn, source.deltaColumn);
     for (const bad of malformed) rejected.push({ naturalKey: null, reason: bad.reason, raw: { REPL: bad.repl } });
@@ -143,7 +178,9 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
     entities: Object.keys(sources) as EntityName[],
     listChanges(entity, watermark, pageCursor) {
       const source = sources[entity] as M3EntitySource<typeof entity>;
-      return source.kind === 'mi-list' ? listMi(source, watermark, pageCursor) : listTable(source, watermark, pageCursor);
+      return source.kind === 'mi-list'
+        ? listMi(source, watermark, pageCursor)
+        : listTable(source, watermark, pageCursor);
     },
   };
 }
@@ -151,5 +188,7 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
 /** Where a dead-lettered record of an entity came from, for the DLQ's sourceTopic. */
 export function m3SourceName(entity: EntityName): string {
   const source = M3_ENTITY_SOURCES[entity];
-  return source.kind === 'mi-list' ? `M3 ${source.program}/${source.transaction}` : `M3 EXPORTMI/Select ${source.table}`;
+  return source.kind === 'mi-list'
+    ? `M3 ${source.program}/${source.transaction}`
+    : `M3 EXPORTMI/Select ${source.table}`;
 }

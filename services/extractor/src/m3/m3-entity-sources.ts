@@ -8,8 +8,8 @@ import type {
   PurchaseOrderPayload,
   SupplierPayload,
 } from '@mlc/common/entities';
-import type { MiRecord } from './mi-response.ts';
 import { miDate, miDecimal, miRequiredText, miText, sumDecimals } from './m3-values.ts';
+import type { MiRecord } from './mi-response.ts';
 
 /**
  * Each M3 entity is a declaration: where its deltas come from, its key, its delta field and how an MI
@@ -81,7 +81,8 @@ function supplier(r: MiRecord): SupplierPayload {
     phone: miText(r.PHNO, 'PHNO'),
     taxId: miText(r.VRNO, 'VRNO'),
     // MI carries the supplier's main contact as "our reference" (YREF); the company email and phone are its own.
-    contacts: miText(r.YREF, 'YREF') === null ? [] : [{ name: miRequiredText(r.YREF, 'YREF'), email: null, phone: null }],
+    contacts:
+      miText(r.YREF, 'YREF') === null ? [] : [{ name: miRequiredText(r.YREF, 'YREF'), email: null, phone: null }],
   };
 }
 

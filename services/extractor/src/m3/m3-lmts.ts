@@ -12,7 +12,16 @@ function pad(value: number, width: number): string {
 export function lmtsMinus(lmts: string, overlapMs: number): string {
   const match = LMTS.exec(lmts);
   if (overlapMs <= 0 || match === null) return lmts;
-  const [, y, mo, d, h, mi, s, ms] = match.map(Number) as [number, number, number, number, number, number, number, number];
+  const [, y, mo, d, h, mi, s, ms] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const epoch = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   if (Number.isNaN(epoch)) return lmts;
   const t = new Date(Math.max(0, epoch - overlapMs));

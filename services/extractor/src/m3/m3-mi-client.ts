@@ -12,7 +12,12 @@ export interface MiCallOptions {
 }
 
 export interface M3MiClient {
-  execute(program: string, transaction: string, inputs: Record<string, string>, options: MiCallOptions): Promise<MiRecord[]>;
+  execute(
+    program: string,
+    transaction: string,
+    inputs: Record<string, string>,
+    options: MiCallOptions,
+  ): Promise<MiRecord[]>;
 }
 
 /** MI over REST v2 (`M3/m3api-rest/v2/execute/{PROGRAM}/{TRANSACTION}`), with the tenant's company/division. */
@@ -26,7 +31,8 @@ export function createM3MiClient(ion: IonGetJson, session: { company?: string; d
         excludeempty: 'false',
         righttrim: 'true',
       };
-      if (options.returncols !== undefined && options.returncols.length > 0) query.returncols = options.returncols.join(',');
+      if (options.returncols !== undefined && options.returncols.length > 0)
+        query.returncols = options.returncols.join(',');
       if (session.company !== undefined) query.cono = session.company;
       if (session.division !== undefined) query.divi = session.division;
       const body = await ion.getJson(`M3/m3api-rest/v2/execute/${program}/${transaction}`, query);

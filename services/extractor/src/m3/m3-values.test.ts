@@ -9,7 +9,10 @@ test('MI text is trimmed and empty becomes null', () => {
 });
 
 test('a missing required value is a rejection naming the field', () => {
-  assert.throws(() => miRequiredText(' ', 'SUNO'), (e: unknown) => e instanceof RecordRejection && e.field === 'SUNO');
+  assert.throws(
+    () => miRequiredText(' ', 'SUNO'),
+    (e: unknown) => e instanceof RecordRejection && e.field === 'SUNO',
+  );
 });
 
 test('a 10 KB string is rejected instead of carried into events', () => {

@@ -44,7 +44,11 @@ export function miDate(value: string | undefined, field: string): string | null 
   if (!match) throw new RecordRejection(field, `"${text.slice(0, 40)}" is not a yyyyMMdd date`);
   const [, year, month, day] = match as unknown as [string, string, string, string];
   const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  if (date.getUTCFullYear() !== Number(year) || date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) {
+  if (
+    date.getUTCFullYear() !== Number(year) ||
+    date.getUTCMonth() !== Number(month) - 1 ||
+    date.getUTCDate() !== Number(day)
+  ) {
     throw new RecordRejection(field, `"${text}" is not a calendar date`);
   }
   return `${year}-${month}-${day}`;

@@ -16,7 +16,13 @@ test('records of a successful MI response are returned', () => {
 test('an MI error inside an HTTP 200 body becomes MLC_MI_ERROR with M3 message and field', () => {
   const body = {
     results: [
-      { transaction: 'LstSuppliers', errorMessage: 'Supplier   XYZ does not exist  ', errorType: 'ServerReturnedNOK', errorCode: 'WSU0103', errorField: 'SUNO' },
+      {
+        transaction: 'LstSuppliers',
+        errorMessage: 'Supplier   XYZ does not exist  ',
+        errorType: 'ServerReturnedNOK',
+        errorCode: 'WSU0103',
+        errorField: 'SUNO',
+      },
     ],
     wasTerminated: false,
     nrOfSuccessfullTransactions: 0,
@@ -24,20 +30,33 @@ test('an MI error inside an HTTP 200 body becomes MLC_MI_ERROR with M3 message a
   };
   assert.throws(
     () => miRecords(body, 'CRS620MI/LstSuppliers'),
-    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR') && e.message.includes('Supplier   XYZ does not exist') && e.field === 'SUNO',
+    (e: unknown) =>
+      isMlcError(e, 'MLC_MI_ERROR') && e.message.includes('Supplier   XYZ does not exist') && e.field === 'SUNO',
   );
 });
 
 test('failed transactions counted as a string are detected', () => {
-  assert.throws(() => miRecords({ results: [], nrOfFailedTransactions: '1' }, 'X/Y'), (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'));
+  assert.throws(
+    () => miRecords({ results: [], nrOfFailedTransactions: '1' }, 'X/Y'),
+    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'),
+  );
 });
 
 test('wasTerminated "true" as a string is a failure and "false" is not', () => {
-  assert.throws(() => miRecords({ results: [], wasTerminated: 'true', terminationReason: 'timeout' }, 'X/Y'), /terminated: timeout/);
+  assert.throws(
+    () => miRecords({ results: [], wasTerminated: 'true', terminationReason: 'timeout' }, 'X/Y'),
+    /terminated: timeout/,
+  );
   assert.deepEqual(miRecords({ results: [{ records: [] }], wasTerminated: 'false' }, 'X/Y'), []);
 });
 
 test('a body that is not an MI response is an MI error, not a crash', () => {
-  assert.throws(() => miRecords('<html>', 'X/Y'), (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'));
-  assert.throws(() => miRecords({ foo: 1 }, 'X/Y'), (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'));
+  assert.throws(
+    () => miRecords('<html>', 'X/Y'),
+    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'),
+  );
+  assert.throws(
+    () => miRecords({ foo: 1 }, 'X/Y'),
+    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'),
+  );
 });

@@ -41,7 +41,9 @@ export function miRecords(body: unknown, call: string): MiRecord[] {
   }
   const response = body as MiResponse;
   const results = Array.isArray(response.results) ? response.results : [];
-  const failed = results.find((r) => r.errorMessage !== undefined || r.errorType !== undefined || r.errorCode !== undefined);
+  const failed = results.find(
+    (r) => r.errorMessage !== undefined || r.errorType !== undefined || r.errorCode !== undefined,
+  );
   if (failed !== undefined || count(response.nrOfFailedTransactions) > 0) {
     const message = failed?.errorMessage?.trim() || 'the transaction failed without a message';
     throw new MlcError('MLC_MI_ERROR', `${call}: ${message}`, {

@@ -6,6 +6,9 @@ import type { Message, Producer } from 'kafkajs';
 import type { Posting } from './posting.ts';
 import type { PostingSink } from './posting-batch-processor.ts';
 
+/** Postings per produce request (audit records are a few hundred bytes each). */
+const AUDIT_CHUNK = 500;
+
 export function auditRecordOf(posting: Posting): AuditRecord {
   return {
     tenantId: posting.tenantId,
@@ -89,13 +92,23 @@ export class AuditPublisher implements PostingSink {
         });
       }
     }
-    await this.#producer.sendBatch({
-      acks: -1,
-      topicMessages: [
-        { topic: `${this.#prefix}${AUDIT_TOPIC}`, messages: audit },
-        { topic: `${this.#prefix}${AUDIT_HISTORY_TOPIC}`, messages: history },
-        ...(dlq.length > 0 ? [{ topic: `${this.#prefix}${DLQ_TOPIC}`, messages: dlq }] : []),
-      ],
-    });
+    // Chunked: a produce request carries a partition's messages as one record batch, which must stay under
+    // the broker's max.message.bytes (1 MB by default); a batch's audit records can exceed that.
+    for (let start = 0; start < audit.length; start += AUDIT_CHUNK) {
+      await this.#producer.sendBatch({
+        acks: -1,
+        topicMessages: [
+          { topic: `${this.#prefix}${AUDIT_TOPIC}`, messages: audit.slice(start, start + AUDIT_CHUNK) },
+          { topic: `${this.#prefix}${AUDIT_HISTORY_TOPIC}`, messages: history.slice(start, start + AUDIT_CHUNK) },
+        ],
+      });
+    }
+    for (let start = 0; start < dlq.length; start += AUDIT_CHUNK) {
+      await this.#producer.send({
+        topic: `${this.#prefix}${DLQ_TOPIC}`,
+        acks: -1,
+        messages: dlq.slice(start, start + AUDIT_CHUNK),
+      });
+    }
   }
 }

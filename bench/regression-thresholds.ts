@@ -1,0 +1,51 @@
+/**
+ * What CI holds the quick run to: ratios only (product against the baseline measured in the same run, or
+ * requests per record), never absolute times, so a slower CI machine does not fail the build.
+ */
+export interface ThresholdCheck {
+  name: string;
+  value: number | null;
+  threshold: string;
+  ok: boolean;
+}
+
+type Figures = Record<string, unknown>;
+
+function at(document: Figures, path: string): number | null {
+  let node: unknown = document;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return null;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === 'number' && Number.isFinite(node) ? node : null;
+}
+
+function check(name: string, value: number | null, threshold: string, ok: (v: number) => boolean): ThresholdCheck {
+  return { name, value, threshold, ok: value === null ? true : ok(value) };
+}
+
+export function regressionChecks(scenarios: Figures): ThresholdCheck[] {
+  const t = (path: string) => at(scenarios, `throughput.${path}`);
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
+  const checks = [
+    check(
+      'Zendesk requests per record, baseline ÷ product',
+      ratio(t('baseline.cost.zendeskRequestsPerRecord'), t('product.cost.zendeskRequestsPerRecord')),
+      '≥ 20',
+      (v) => v >= 20,
+    ),
+    check(
+      'end-to-end records/s, product ÷ baseline',
+      ratio(t('product.endToEnd.recordsPerSec'), t('baseline.endToEnd.recordsPerSec')),
+      '≥ 3',
+      (v) => v >= 3,
+    ),
+    check('no-change poll: ION calls per entity (product)', t('product.noChangePoll.ionCallsPerEntity'), '≤ 1', (v) => v <= 1),
+    check('no-change poll: Zendesk requests (product)', t('product.noChangePoll.zendeskRequests'), '= 0', (v) => v === 0),
+    check('replay of unchanged data: Zendesk writes (product)', t('product.replay.zendeskWrites'), '= 0', (v) => v === 0),
+    check('budget: 429s from Zendesk (product)', at(scenarios, 'budget.product.zendesk.throttled'), '= 0', (v) => v === 0),
+    check('budget: share of Zendesk budget used (product)', at(scenarios, 'budget.product.zendesk.usedShare'), '≥ 0.8', (v) => v >= 0.8),
+    check('tenants: slowest tenant share of the mean rate', at(scenarios, 'tenants.product.fairness'), '≥ 0.3', (v) => v >= 0.3),
+  ];
+  return checks;
+}

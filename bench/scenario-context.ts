@@ -1,0 +1,27 @@
+import { BenchPipeline, type InfraEnv } from './bench-pipeline.ts';
+import type { BenchSimulators } from './bench-simulators.ts';
+
+/** What every scenario gets: the mode, the infrastructure, the simulators and a pipeline factory. */
+export interface ScenarioContext {
+  quick: boolean;
+  infra: InfraEnv;
+  sims: BenchSimulators;
+  /** Upper bound for any wait inside a scenario. */
+  timeoutMs: number;
+  log(line: string): void;
+  pipeline(name: string, options?: { topicPartitions?: number; env?: Record<string, string> }): Promise<BenchPipeline>;
+}
+
+export function scenarioContext(options: {
+  quick: boolean;
+  infra: InfraEnv;
+  sims: BenchSimulators;
+  log: (line: string) => void;
+}): ScenarioContext {
+  return {
+    ...options,
+    timeoutMs: options.quick ? 180_000 : 900_000,
+    pipeline: (name, pipelineOptions = {}) =>
+      BenchPipeline.create({ name, infra: options.infra, sims: options.sims, ...pipelineOptions }),
+  };
+}

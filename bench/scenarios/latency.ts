@@ -1,0 +1,5 @@
+import type { ScenarioContext } from '../scenario-context.ts';
+
+export async function latency(_ctx: ScenarioContext) {
+  return { skipped: true };
+}
