@@ -13,6 +13,7 @@ import { createKafka } from '@mlc/common/kafka-client';
 import { createLogger } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
 import { registerConnectorSchemas } from '@mlc/common/schema-registry';
+import { ensureTopics } from '@mlc/common/topic-declarations';
 import { createTenant } from '@mlc/common/tenant-repository';
 import { TenantPartitioner } from '@mlc/common/tenant-partitioner';
 import { CONTROL_TOPIC, changeEventKey, changeTopic } from '@mlc/common/topics';
@@ -66,6 +67,10 @@ export async function createLoaderStack(name: string): Promise<LoaderStack> {
   const pool = createDbPool(databaseUrl(), { schema: schema.schema });
   await migrate(pool, { schema: schema.schema });
   const kafka = createKafka(loadConfig(LOADER_SERVICE_CONFIG, env), logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, { partitions: 3, replicationFactor: 1, prefix });
+  await admin.disconnect();
   const schemas = await registerConnectorSchemas({ url: schemaRegistryUrl(), timeoutMs: 10_000, subjectPrefix: prefix });
   const codec = createConnectorCodec(schemas.registry, schemas.schemaIds);
   const producer = kafka.producer({ createPartitioner: TenantPartitioner });

@@ -7,23 +7,66 @@ import { idList, type SimulatorRuntime } from './simulator-runtime.ts';
 import { zendeskErrors } from './zendesk-errors.ts';
 
 // GET /api/v2/search: the subset of the query language loaders use (`type:`, `custom_field_<id>:`,
-// `external_id:`, `status:`), served from an index that lags writes by `searchIndexDelayMs`, with the
+// `external_id:`, `status:`, `updated>` / `created<` … with a date, a UTC time or a relative `4hours`,
+// `order_by:updated_at|created_at` with `sort:asc|desc`), served from an index that lags writes by `searchIndexDelayMs`, with the
 // real API's limit of 1000 results reachable by paging.
 const SEARCH_RESULT_LIMIT = 1000;
 
 interface Condition {
   key: string;
+  operator: ':' | '>' | '<' | '>=' | '<=';
   value: string;
 }
 
 function parseQuery(query: string): Condition[] {
   const conditions: Condition[] = [];
-  for (const match of query.matchAll(/([A-Za-z_0-9]+):("([^"]*)"|\S+)|\S+/g)) {
+  for (const match of query.matchAll(/([A-Za-z_0-9]+)(>=|<=|:|>|<)("([^"]*)"|\S+)|\S+/g)) {
     if (match[1] === undefined) continue;
-    conditions.push({ key: match[1].toLowerCase(), value: match[3] ?? match[2] ?? '' });
+    conditions.push({
+      key: match[1].toLowerCase(),
+      operator: match[2] as Condition['operator'],
+      value: match[4] ?? match[3] ?? '',
+    });
   }
   return conditions;
 }
+
+const RELATIVE_UNITS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
+
+/** A search time: `2024-05-01` (a whole day), `2024-05-01T10:00:00Z`, or relative to now (`4hours`). */
+function timeRange(value: string, now: number): { from: number; to: number } | null {
+  const relative = /^(\d+)(minute|hour|day|week)s?$/i.exec(value);
+  if (relative) {
+    const at = now - Number(relative[1]) * (RELATIVE_UNITS[relative[2]!.toLowerCase()] ?? 0);
+    return { from: at, to: at };
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const from = Date.parse(`${value}T00:00:00Z`);
+    return Number.isNaN(from) ? null : { from, to: from + 86_400_000 - 1 };
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : { from: at, to: at };
+}
+
+function timeMatches(actual: string, operator: Condition['operator'], value: string, now: number): boolean {
+  const range = timeRange(value, now);
+  const time = Date.parse(actual);
+  if (range === null || Number.isNaN(time)) return false;
+  switch (operator) {
+    case '>':
+      return time > range.to;
+    case '>=':
+      return time >= range.from;
+    case '<':
+      return time < range.from;
+    case '<=':
+      return time <= range.to;
+    default:
+      return time >= range.from && time <= range.to;
+  }
+}
+
+const ORDERING_KEYS = new Set(['order_by', 'sort']);
 
 function valueMatches(actual: unknown, wanted: string): boolean {
   if (actual === null || actual === undefined) return wanted.toLowerCase() === 'none';
@@ -42,9 +85,12 @@ function indexedTickets(account: AccountState, now: number): TicketRecord[] {
   return tickets;
 }
 
-function ticketMatches(ticket: TicketRecord, conditions: Condition[]): boolean {
-  return conditions.every(({ key, value }) => {
-    if (key === 'type') return true;
+function ticketMatches(ticket: TicketRecord, conditions: Condition[], now: number): boolean {
+  return conditions.every(({ key, operator, value }) => {
+    if (key === 'type' || ORDERING_KEYS.has(key)) return true;
+    if (key === 'updated' || key === 'created') {
+      return timeMatches(key === 'updated' ? ticket.updated_at : ticket.created_at, operator, value, now);
+    }
     if (key === 'status') return valueMatches(ticket.status, value);
     if (key === 'external_id') return valueMatches(ticket.external_id, value);
     const fieldId = /^custom_field_(\d+)$/.exec(key)?.[1];
@@ -59,8 +105,16 @@ function search(account: AccountState, query: string, now: number, baseUrl: stri
   const conditions = parseQuery(query);
   const type = conditions.find((condition) => condition.key === 'type')?.value ?? 'ticket';
   if (type === 'ticket') {
-    return indexedTickets(account, now)
-      .filter((ticket) => ticketMatches(ticket, conditions))
+    const orderBy = conditions.find((condition) => condition.key === 'order_by')?.value;
+    const descending = conditions.find((condition) => condition.key === 'sort')?.value.toLowerCase() !== 'asc';
+    const matching = indexedTickets(account, now).filter((ticket) => ticketMatches(ticket, conditions, now));
+    if (orderBy === 'updated_at' || orderBy === 'created_at') {
+      matching.sort((a, b) => {
+        const order = Date.parse(a[orderBy]) - Date.parse(b[orderBy]) || a.id - b.id;
+        return descending ? -order : order;
+      });
+    }
+    return matching
       .map((ticket) => ({ ...ticketView(ticket, baseUrl), result_type: 'ticket' }));
   }
   const externalId = conditions.find((condition) => condition.key === 'external_id')?.value;

@@ -20,7 +20,7 @@ export function requirePublisher(publisher: ControlPublisher | undefined): Contr
   return publisher;
 }
 
-/** POST /tenants/{id}/replay: a `replay` control message the owning loader acts on while it runs (REPLAY.md). */
+/** POST /tenants/{id}/replay: a `replay` control message the owning loader acts on while it runs (README: Replay runbook). */
 export async function replayRoutes(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
   app.post(
     '/tenants/:id/replay',
