@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AdminApiClient, AdminApiError } from '../../packages/cli/src/admin-api-client.ts';
+import { AdminApiClient } from '../../packages/cli/src/admin-api-client.ts';
 import { adminApi } from '../../packages/cli/src/admin-api-operations.ts';
 import type { EntityProgress } from '../../packages/cli/src/run-progress.ts';
 import { waitForRunOfRequest } from '../../packages/cli/src/run-request-tracking.ts';
@@ -17,7 +17,6 @@ import { type InfraEnv, startServices, startSimulators } from './connector-stack
 import { loadOrCreateDevSecrets, secretHint } from './dev-secrets.ts';
 import { cloudSuiteSim, zendeskSim } from './simulator-control.ts';
 import { watchSync } from './sync-watch.ts';
-import { provisionDefaultMapping } from './zendesk-default-provisioning.ts';
 
 const ENTITIES = ['supplier', 'customer', 'invoice', 'purchase-order', 'gl-account'] as const;
 const DEMO = {
@@ -144,20 +143,14 @@ async function main(): Promise<number> {
       say('  tenant existed from an earlier start: its credentials were replaced');
     }
 
-    try {
-      await adminApi.provision(api, DEMO.tenantId, false);
-      say("  Zendesk provisioned through the admin API (fields and custom objects of the tenant's mapping)");
-    } catch (error) {
-      if (!(error instanceof AdminApiError) || error.status !== 404) throw error;
-      const created = await provisionDefaultMapping(zendeskUrl, DEMO.oauthClient);
-      say(
-        `  note: the admin API has no provisioning route yet; provisioned the simulator directly (${created} created)`,
-      );
-    }
+    const provisioned = await adminApi.provision(api, DEMO.tenantId, false);
+    say(
+      `  Zendesk provisioned through the admin API: ${(provisioned.created as unknown[]).length} created, ${(provisioned.existing as unknown[]).length} existing`,
+    );
 
     say('first sync: CloudSuite → extractor → Kafka → loader → Zendesk');
     const request = await adminApi.requestRun(api, DEMO.tenantId);
-    const runId = await waitForRunOfRequest(api, DEMO.tenantId, request, { timeoutMs: 60_000 });
+    const runId = await waitForRunOfRequest(api, request, { timeoutMs: 60_000 });
     if (runId === undefined) throw new Error('the extractor did not pick up the run request within 60 s');
     const outcome = await watchSync({
       api,

@@ -26,6 +26,7 @@ test('the OpenAPI document is served, well-formed and covers every route', async
     'GET /tenants/{id}/runs',
     'POST /tenants/{id}/runs',
     'GET /runs/{id}',
+    'GET /run-requests/{id}',
     'GET /tenants/{id}/audit',
     'GET /tenants/{id}/audit/{entity}/{naturalKey}',
     'POST /tenants/{id}/replay',

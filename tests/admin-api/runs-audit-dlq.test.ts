@@ -103,6 +103,30 @@ test('runs: a requested run lands in run_requests, runs list and detail show per
   assert.equal((await api.call('GET', `/runs/${runId}`, { token: operator })).status, 403);
 });
 
+test('a run request shows pending, claimed, its run id once started, and skipped with the reason', async (t) => {
+  const api = await startAdminApi(t);
+  await api.call('POST', '/tenants', { body: sampleTenantBody('follower') });
+  const { requestId } = (await api.call('POST', '/tenants/follower/runs')).body;
+  const view = async () => (await api.call('GET', `/run-requests/${requestId}`)).body;
+  assert.deepEqual([(await view()).status, (await view()).runId], ['pending', null]);
+  await api.db.query('UPDATE run_requests SET claimed_at = now() WHERE id = $1', [requestId]);
+  assert.equal((await view()).status, 'claimed');
+  const runId = randomUUID();
+  await api.db.query('UPDATE run_requests SET run_id = $2 WHERE id = $1', [requestId, runId]);
+  assert.deepEqual([(await view()).status, (await view()).runId], ['starting', runId]);
+  await api.db.query(`INSERT INTO runs (id, tenant_id, trigger, status) VALUES ($1, 'follower', 'manual', 'running')`, [
+    runId,
+  ]);
+  assert.deepEqual([(await view()).status, (await view()).runId], ['running', runId]);
+  await api.db.query('UPDATE run_requests SET skipped_reason = $2 WHERE id = $1', [requestId, 'paused']);
+  assert.deepEqual([(await view()).status, (await view()).skippedReason], ['skipped', 'paused']);
+  assert.equal((await api.call('GET', `/run-requests/${randomUUID()}`)).status, 404);
+  const operator = (
+    await api.call('POST', '/tokens', { body: { name: 'outsider', role: 'operator', tenantIds: ['elsewhere'] } })
+  ).body.token;
+  assert.equal((await api.call('GET', `/run-requests/${requestId}`, { token: operator })).status, 403);
+});
+
 test('audit: latest state per record with filters and cursor paging, and one record’s full history', async (t) => {
   const api = await startAdminApi(t);
   await api.call('POST', '/tenants', { body: sampleTenantBody('auditee') });

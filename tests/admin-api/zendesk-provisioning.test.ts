@@ -26,7 +26,10 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const account = zendesk.account('acme');
   const snapshot = () => ({
     ticketFields: account.ticketFields.map((field) => `${field.title}:${field.type}`).sort(),
-    userFields: account.userFields.filter((field) => !field.system).map((field) => `${field.key}:${field.type}`).sort(),
+    userFields: account.userFields
+      .filter((field) => !field.system)
+      .map((field) => `${field.key}:${field.type}`)
+      .sort(),
     organizationFields: account.organizationFields
       .filter((field) => !field.system)
       .map((field) => `${field.key}:${field.type}`)
@@ -35,7 +38,8 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
       .map((object) => `${object.key}(${object.fields.map((field) => `${field.key}:${field.type}`).join(',')})`)
       .sort(),
   });
-  const writes = () => zendesk.requestLog.entries().filter((entry) => entry.method !== 'GET' && entry.path.startsWith('/api/v2/'));
+  const writes = () =>
+    zendesk.requestLog.entries().filter((entry) => entry.method !== 'GET' && entry.path.startsWith('/api/v2/'));
   return { api, zendesk, account, snapshot, writes };
 }
 
@@ -66,9 +70,12 @@ test('provisioning an empty account creates exactly the fields and objects the m
     return `${object.key}(${fields.map((field) => `${field.key}:${field.type}`).join(',')})`;
   });
   assert.deepEqual(after.customObjects, objects.sort());
-  assert.ok(after.customObjects.some((object) => object.startsWith('mlc_invoice(') && object.includes('organization:lookup')));
+  assert.ok(
+    after.customObjects.some((object) => object.startsWith('mlc_invoice(') && object.includes('organization:lookup')),
+  );
   assert.equal(
-    account.customObjects.get('mlc_invoice')?.fields.find((field) => field.key === 'organization')?.relationship_target_type,
+    account.customObjects.get('mlc_invoice')?.fields.find((field) => field.key === 'organization')
+      ?.relationship_target_type,
     'zen:organization',
   );
 
@@ -120,7 +127,11 @@ test('an existing field with the same key and an incompatible type is reported a
   const token = await fetch(`${zendesk.baseUrl('acme')}/oauth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_id: ZENDESK_CLIENT.identifier, client_secret: ZENDESK_CLIENT.secret }),
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: ZENDESK_CLIENT.identifier,
+      client_secret: ZENDESK_CLIENT.secret,
+    }),
   }).then(async (response) => ((await response.json()) as { access_token: string }).access_token);
   const created = await fetch(`${zendesk.baseUrl('acme')}/api/v2/organization_fields`, {
     method: 'POST',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { buildZendeskSimulator, type ZendeskSimulator } from '@mlc/simulators/zendesk/zendesk-simulator';
 import {
   addTenant,
@@ -83,19 +83,28 @@ test('a loader killed (SIGKILL) mid-load and restarted leaves the exact final st
     'SELECT status, count(*) AS n FROM posting_history WHERE tenant_id = $1 GROUP BY status',
     [TENANT],
   );
-  console.log(JSON.stringify({ appliedBeforeKill: beforeRestart, postings: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) }));
+  console.log(
+    JSON.stringify({
+      appliedBeforeKill: beforeRestart,
+      postings: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+    }),
+  );
   assert.ok(rows.every((row) => row.status === 'applied' || row.status === 'unchanged'));
 
   // SIGTERM drains and commits: the process exits 0 and a new one has nothing left to write.
   second.kill('SIGTERM');
   const [code] = await once(second, 'exit');
   assert.equal(code, 0);
-  const writesBefore = simulator.requestLog.entries({ account: TENANT }).filter((entry) => entry.method !== 'GET').length;
+  const writesBefore = simulator.requestLog
+    .entries({ account: TENANT })
+    .filter((entry) => entry.method !== 'GET').length;
   const third = startLoaderProcess();
   await new Promise((resolve) => setTimeout(resolve, 8000));
   third.kill('SIGTERM');
   await once(third, 'exit');
-  const writesAfter = simulator.requestLog.entries({ account: TENANT }).filter((entry) => entry.method !== 'GET').length;
+  const writesAfter = simulator.requestLog
+    .entries({ account: TENANT })
+    .filter((entry) => entry.method !== 'GET').length;
   assert.equal(writesAfter - writesBefore, 0);
   assert.equal(await postingCount(stack, TENANT), Number(rows.reduce((sum, row) => sum + Number(row.n), 0)));
 });

@@ -64,7 +64,9 @@ test('an invoice Zendesk refuses (422) goes to the DLQ and is audited failed whi
   assert.equal(deadLetter.errorCode, 'MLC_ZENDESK_ITEM_FAILED');
   assert.match(deadLetter.reason, /does not reference an existing record/);
 
-  const audit = (await readTopic(stack, AUDIT_TOPIC)).filter((message) => message.key.startsWith('poison|invoice|S12345'));
+  const audit = (await readTopic(stack, AUDIT_TOPIC)).filter((message) =>
+    message.key.startsWith('poison|invoice|S12345'),
+  );
   const latest = audit.at(-1)?.value as { status: string; lastError: string | null };
   assert.equal(latest.status, 'failed');
   assert.match(latest.lastError ?? '', /organization/);

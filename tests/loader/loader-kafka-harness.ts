@@ -2,10 +2,10 @@
 // PostgreSQL schema, writing to an in-process Zendesk simulator.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnectorCodec, type ConnectorCodec } from '@mlc/common/change-event-codec';
+import { type ConnectorCodec, createConnectorCodec } from '@mlc/common/change-event-codec';
 import { loadConfig } from '@mlc/common/config';
-import { encodeControlMessage, type ReplayControlMessage } from '@mlc/common/control-message';
 import { contentHash } from '@mlc/common/content-hash';
+import { encodeControlMessage, type ReplayControlMessage } from '@mlc/common/control-message';
 import { createCredentialVault, generateMasterKey } from '@mlc/common/credential-vault';
 import { createDbPool } from '@mlc/common/db-pool';
 import type { ChangeEvent, EntityName, EntityPayloads } from '@mlc/common/entities';
@@ -13,9 +13,9 @@ import { createKafka } from '@mlc/common/kafka-client';
 import { createLogger } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
 import { registerConnectorSchemas } from '@mlc/common/schema-registry';
-import { ensureTopics } from '@mlc/common/topic-declarations';
-import { createTenant } from '@mlc/common/tenant-repository';
 import { TenantPartitioner } from '@mlc/common/tenant-partitioner';
+import { createTenant } from '@mlc/common/tenant-repository';
+import { ensureTopics } from '@mlc/common/topic-declarations';
 import { CONTROL_TOPIC, changeEventKey, changeTopic } from '@mlc/common/topics';
 import { LOADER_SERVICE_CONFIG, type RunningLoader, startLoader } from '@mlc/loader/loader-service';
 import { TenantZendeskDirectory } from '@mlc/loader/tenant-zendesk-directory';
@@ -71,7 +71,11 @@ export async function createLoaderStack(name: string): Promise<LoaderStack> {
   await admin.connect();
   await ensureTopics(admin, { partitions: 3, replicationFactor: 1, prefix });
   await admin.disconnect();
-  const schemas = await registerConnectorSchemas({ url: schemaRegistryUrl(), timeoutMs: 10_000, subjectPrefix: prefix });
+  const schemas = await registerConnectorSchemas({
+    url: schemaRegistryUrl(),
+    timeoutMs: 10_000,
+    subjectPrefix: prefix,
+  });
   const codec = createConnectorCodec(schemas.registry, schemas.schemaIds);
   const producer = kafka.producer({ createPartitioner: TenantPartitioner });
   await producer.connect();
@@ -97,7 +101,10 @@ export async function createLoaderStack(name: string): Promise<LoaderStack> {
   };
 }
 
-export async function startInProcess(stack: LoaderStack, overrides: Record<string, string> = {}): Promise<RunningLoader> {
+export async function startInProcess(
+  stack: LoaderStack,
+  overrides: Record<string, string> = {},
+): Promise<RunningLoader> {
   return startLoader({ config: loadConfig(LOADER_SERVICE_CONFIG, { ...stack.env, ...overrides }), logger });
 }
 
@@ -144,7 +151,12 @@ export async function addTenant(
   simulator.rateLimiter.reset(tenantId);
 }
 
-function event<E extends EntityName>(tenantId: string, entity: E, naturalKey: string, payload: EntityPayloads[E]): ChangeEvent {
+function event<E extends EntityName>(
+  tenantId: string,
+  entity: E,
+  naturalKey: string,
+  payload: EntityPayloads[E],
+): ChangeEvent {
   return {
     eventId: randomUUID(),
     tenantId,
@@ -251,7 +263,11 @@ export async function sendReplay(
     force: false,
     ...request,
   };
-  await stack.producer.send({ topic: `${stack.prefix}${CONTROL_TOPIC}`, acks: -1, messages: [encodeControlMessage(message)] });
+  await stack.producer.send({
+    topic: `${stack.prefix}${CONTROL_TOPIC}`,
+    acks: -1,
+    messages: [encodeControlMessage(message)],
+  });
 }
 
 /** posting_history rows (optionally of one status) for a tenant. */
@@ -264,7 +280,11 @@ export async function postingCount(stack: LoaderStack, tenantId: string, status?
 }
 
 /** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -69,7 +69,9 @@ test('10,000 change events from Kafka land exactly once, in bulk', async () => {
   assert.equal(view.users.filter((user) => user.external_id !== null).length, 4000);
   assert.equal(view.customObjectRecords.mlc_invoice?.length, 3000);
   assert.equal(view.customObjectRecords.mlc_gl_account?.length, 3000);
-  const invoice = view.customObjectRecords.mlc_invoice?.find((record) => record.external_id === `mlc:${TENANT}:invoice:S7:INV7:2026`);
+  const invoice = view.customObjectRecords.mlc_invoice?.find(
+    (record) => record.external_id === `mlc:${TENANT}:invoice:S7:INV7:2026`,
+  );
   const organization = view.organizations.find((org) => org.external_id === `mlc:${TENANT}:supplier:S7`);
   assert.equal(String(invoice?.custom_object_fields.organization), String(organization?.id));
   assert.equal(await postingCount(stack, TENANT, 'applied'), postingsPerPass);
@@ -85,10 +87,14 @@ test('10,000 change events from Kafka land exactly once, in bulk', async () => {
   assert.ok(requestsPerRecord <= 0.03, `requests per record ${requestsPerRecord}`);
   let metrics = '';
   // Counted once the batch's audit records are produced too, a moment after posting_history has them.
-  await waitFor('the metrics', async () => {
-    metrics = await fetch(`http://127.0.0.1:${loader.metricsPort}/metrics`).then((response) => response.text());
-    return /mlc_records_total\{service="loader",entity="invoice",outcome="applied"\} 3000\n/.test(metrics);
-  }, 10_000);
+  await waitFor(
+    'the metrics',
+    async () => {
+      metrics = await fetch(`http://127.0.0.1:${loader.metricsPort}/metrics`).then((response) => response.text());
+      return /mlc_records_total\{service="loader",entity="invoice",outcome="applied"\} 3000\n/.test(metrics);
+    },
+    10_000,
+  );
   assert.ok(/mlc_loader_zendesk_requests_total\{endpoint="custom_objects\/jobs",status="201"\} \d+/.test(metrics));
   const ready = await fetch(`http://127.0.0.1:${loader.metricsPort}/readyz`);
   assert.equal(ready.status, 200);
@@ -100,7 +106,10 @@ test('the audit topic holds the latest posting state of every record and target'
   for (const message of audit) latest.set(message.key, message.value as { status: string; zendeskId: string | null });
   assert.equal(latest.size, postingsPerPass);
   const statuses = new Set([...latest.values()].map((record) => record.status));
-  assert.ok([...statuses].every((status) => status === 'applied' || status === 'unchanged'), [...statuses].join());
+  assert.ok(
+    [...statuses].every((status) => status === 'applied' || status === 'unchanged'),
+    [...statuses].join(),
+  );
   assert.ok([...latest.values()].every((record) => record.zendeskId !== null && record.zendeskId !== ''));
 });
 
@@ -117,7 +126,11 @@ test('a replay from earliest through the control topic makes no Zendesk write; w
 
   const appliedBefore = await postingCount(stack, TENANT, 'applied');
   await sendReplay(stack, { tenantId: TENANT, entity: 'gl-account', force: true });
-  await waitFor('the forced replay', async () => (await postingCount(stack, TENANT, 'applied')) >= appliedBefore + 3000, 60_000);
+  await waitFor(
+    'the forced replay',
+    async () => (await postingCount(stack, TENANT, 'applied')) >= appliedBefore + 3000,
+    60_000,
+  );
   const forcedWrites = simulator.requestLog
     .entries({ account: TENANT })
     .slice(-200)

@@ -74,6 +74,8 @@ export const adminApi = {
   /** Answers 202 with a `requestId`; the run gets its id when the extractor claims the request. */
   requestRun: (api: AdminApiClient, tenantId: string, options: { entities?: string[]; fullResync?: boolean } = {}) =>
     api.post<Record<string, unknown>>(`${tenantPath(tenantId)}/runs`, options),
+  showRunRequest: (api: AdminApiClient, requestId: string) =>
+    api.get<Record<string, unknown>>(`/run-requests/${encodeURIComponent(requestId)}`),
   showRun: (api: AdminApiClient, runId: string) =>
     api.get<Record<string, unknown>>(`/runs/${encodeURIComponent(runId)}`),
 

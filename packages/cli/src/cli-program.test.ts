@@ -352,19 +352,18 @@ test('--json prints the API answer unchanged; the default prints a table', async
   );
 });
 
-test('runs now --wait finds the run the extractor started for the request and polls it to the end', async () => {
-  const requestedAt = new Date().toISOString();
+test('runs now --wait follows the request to the run the extractor started and polls it to the end', async () => {
   let polls = 0;
+  let requestPolls = 0;
   const h = harness((call) => {
-    if (call.method === 'POST') return { status: 202, body: { requestId: 'q-1', requestedAt } };
-    if (call.url.pathname === '/tenants/acme/runs') {
-      const runs = [
-        { id: 'old', trigger: 'manual', startedAt: new Date(Date.parse(requestedAt) - 60_000).toISOString() },
-        { id: 'sched', trigger: 'schedule', startedAt: requestedAt },
+    if (call.method === 'POST') return { status: 202, body: { requestId: 'q-1', requestedAt: new Date().toISOString() } };
+    if (call.url.pathname === '/run-requests/q-1') {
+      const states = [
+        { status: 'pending', runId: null },
+        { status: 'starting', runId: 'r-9' },
+        { status: 'running', runId: 'r-9' },
       ];
-      return {
-        body: { runs: polls++ === 0 ? runs : [...runs, { id: 'r-9', trigger: 'manual', startedAt: requestedAt }] },
-      };
+      return { body: { requestId: 'q-1', ...states[Math.min(requestPolls++, states.length - 1)] } };
     }
     return {
       body: {
@@ -377,10 +376,20 @@ test('runs now --wait finds the run the extractor started for the request and po
     };
   });
   assert.equal(await runCli(['runs', 'now', 'acme', '--wait', '--timeout', '10'], h.io), 0, h.err());
+  assert.equal(requestPolls, 3, 'polled the request until its run was recorded');
   assert.ok(h.calls.some((call) => call.url.pathname === '/runs/r-9'));
-  assert.ok(!h.calls.some((call) => call.url.pathname === '/runs/old' || call.url.pathname === '/runs/sched'));
   assert.match(h.out(), /status:\s+succeeded/);
   assert.match(h.out(), /supplier\s+succeeded\s+12\s+12\s+-\s+0\s+0/);
+});
+
+test('runs now --wait fails with the reason when the extractor skipped the request', async () => {
+  const h = harness((call) =>
+    call.method === 'POST'
+      ? { status: 202, body: { requestId: 'q-2' } }
+      : { body: { requestId: 'q-2', status: 'skipped', runId: null, skippedReason: 'paused' } },
+  );
+  assert.notEqual(await runCli(['runs', 'now', 'acme', '--wait', '--timeout', '10'], h.io), 0);
+  assert.match(h.err(), /q-2 was not run: paused/);
 });
 
 test('--help exits 0 and lists every command group', async () => {

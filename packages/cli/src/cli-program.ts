@@ -9,7 +9,7 @@ import { AdminApiClient, type FetchLike } from './admin-api-client.ts';
 import { adminApi, type TenantRegistration } from './admin-api-operations.ts';
 import { type Column, renderJson, renderRecord, renderTable } from './output-format.ts';
 import { entityProgressOf, isRunFinished, renderEntityProgress } from './run-progress.ts';
-import { waitForRunOfRequest } from './run-request-tracking.ts';
+import { RunRequestSkipped, waitForRunOfRequest } from './run-request-tracking.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -368,7 +368,12 @@ export function buildProgram(io: CliIo): Command {
           return;
         }
         const deadline = Date.now() + options.timeout * 1000;
-        const runId = await waitForRunOfRequest(api, tenantId, request, { timeoutMs: options.timeout * 1000 });
+        const runId = await waitForRunOfRequest(api, request, {
+          timeoutMs: options.timeout * 1000,
+          intervalMs: pollIntervalMs(io),
+        }).catch((error: unknown) => {
+          throw error instanceof RunRequestSkipped ? new UsageError(error.message) : error;
+        });
         if (runId === undefined) throw new UsageError(`no extractor started the run within ${options.timeout} s`);
         let run = await adminApi.showRun(api, runId);
         while (!isRunFinished(run) && Date.now() < deadline) {

@@ -26,6 +26,10 @@ export const ERROR_CATALOG = {
   MLC_ION_AUTH_FAILED: { statusCode: 502, description: 'The ION API token endpoint refused the credentials' },
   MLC_MI_ERROR: { statusCode: 502, description: 'An M3 MI transaction reported a failure' },
   MLC_CSI_ERROR: { statusCode: 502, description: 'A CloudSuite Industrial IDO request reported a failure' },
+  MLC_ERP_RECORD_INVALID: {
+    statusCode: 422,
+    description: 'An ERP record cannot become an entity payload (missing key, bad value); it is dead-lettered',
+  },
   MLC_ZENDESK_AUTH_FAILED: { statusCode: 502, description: 'Zendesk refused the OAuth client or token' },
   MLC_ZENDESK_BULK_REJECTED: { statusCode: 502, description: 'Zendesk rejected a bulk request as a whole' },
   MLC_ZENDESK_ITEM_FAILED: { statusCode: 502, description: 'Zendesk reported a failure for one item of a job' },

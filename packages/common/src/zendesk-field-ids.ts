@@ -14,7 +14,11 @@ export interface ZendeskFieldId {
  * The ids Zendesk assigned to a tenant's provisioned fields and objects (`zendesk_fields`): written by the
  * admin API's provisioning, read by the loader (ticket fields are addressed by numeric id only).
  */
-export async function saveZendeskFieldIds(db: Queryable, tenantId: string, ids: readonly ZendeskFieldId[]): Promise<void> {
+export async function saveZendeskFieldIds(
+  db: Queryable,
+  tenantId: string,
+  ids: readonly ZendeskFieldId[],
+): Promise<void> {
   if (ids.length === 0) return;
   await db.query(
     `INSERT INTO zendesk_fields (tenant_id, kind, key, zendesk_id)

@@ -6,7 +6,12 @@ import type { LoaderMapping } from './zendesk-mapping.ts';
  * custom objects and their fields. Derived from the mapping (admin API provisioning creates it, the loader
  * reads the ids Zendesk assigned from the `zendesk_fields` table).
  */
-export type ZendeskFieldKind = 'ticket_field' | 'user_field' | 'organization_field' | 'custom_object' | 'custom_object_field';
+export type ZendeskFieldKind =
+  | 'ticket_field'
+  | 'user_field'
+  | 'organization_field'
+  | 'custom_object'
+  | 'custom_object_field';
 
 export type ZendeskFieldType = 'text' | 'textarea' | 'checkbox' | 'date' | 'decimal' | 'integer' | 'lookup';
 

@@ -1,6 +1,6 @@
+import { z } from 'zod';
 import { ENTITY_NAMES, type EntityName } from './entities.ts';
 import { MlcError } from './errors.ts';
-import { z } from 'zod';
 
 // The mapping from entities to Zendesk objects (DESIGN.md §4): declarations shared by the loader, which
 // writes by them, and the admin API, which provisions the fields and objects they name.

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
         adminBootstrapToken: config.adminBootstrapToken,
         kafkaBrokers: config.kafkaBrokers,
         schemaRegistryUrl: config.schemaRegistryUrl,
+        topicPrefix: config.topicPrefix,
       },
       db,
       vault,

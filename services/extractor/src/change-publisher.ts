@@ -3,6 +3,7 @@ import type { ConnectorCodec } from '@mlc/common/change-event-codec';
 import { contentHash } from '@mlc/common/content-hash';
 import type { DeadLetter } from '@mlc/common/dead-letter';
 import type { ChangeEvent, EntityName } from '@mlc/common/entities';
+import type { MlcErrorCode } from '@mlc/common/errors';
 import { changeEventKey, changeTopic, DLQ_TOPIC } from '@mlc/common/topics';
 import type { Message, Producer } from 'kafkajs';
 import type { ExtractedRecord, RejectedRecord } from './source-adapter.ts';
@@ -86,7 +87,7 @@ export class ChangePublisher {
         naturalKey: record.naturalKey,
         zendeskTarget: null,
         reason: record.reason,
-        errorCode: 'MLC_VALIDATION',
+        errorCode: 'MLC_ERP_RECORD_INVALID' satisfies MlcErrorCode,
         attempts: 1,
         runId: context.runId,
         failedAt,

@@ -6,7 +6,12 @@ import { Cron } from 'croner';
 import type pg from 'pg';
 import { createPgPublishedRecordStore, createPgWatermarkStore } from './extraction-pg-stores.ts';
 import type { RunTrigger } from './extraction-stores.ts';
-import { claimRunRequests, markRunRequestStarted, releaseRunRequest } from './run-requests.ts';
+import {
+  claimRunRequests,
+  markRunRequestSkipped,
+  markRunRequestStarted,
+  releaseRunRequest,
+} from './run-requests.ts';
 import type { TenantRunSummary } from './tenant-extraction.ts';
 import { withTenantLock } from './tenant-lock.ts';
 import type { TenantRuntimes } from './tenant-runtime.ts';
@@ -27,6 +32,8 @@ export interface RunNowOptions {
   entities?: readonly EntityName[];
   /** Reset watermarks and published hashes first: every record is listed and republished. */
   fullResync?: boolean;
+  /** Called with the run id once the tenant is locked and the run is about to start. */
+  onRunStart?: (runId: string) => Promise<void>;
 }
 
 export type RunNowResult =
@@ -100,18 +107,20 @@ export class ExtractionScheduler {
     const free = this.#options.maxParallelTenants - this.#active;
     const requests = await claimRunRequests(this.#options.db, free, [...this.#running.keys()]);
     for (const request of requests) {
+      const { db, logger } = this.#options;
       void this.runTenantNow(request.tenantId, {
         trigger: 'manual',
         ...(request.entities ? { entities: request.entities } : {}),
         fullResync: request.fullResync,
-      }).then(async (result) => {
-        if (result.status === 'ran') await markRunRequestStarted(this.#options.db, request.id, result.summary.runId);
-        else if (
-          result.status === 'skipped' &&
-          (result.reason === 'running-elsewhere' || result.reason === 'running-here')
-        )
-          await releaseRunRequest(this.#options.db, request.id);
-      });
+        onRunStart: (runId) => markRunRequestStarted(db, request.id, runId),
+      })
+        .then(async (result) => {
+          if (result.status === 'skipped' && (result.reason === 'running-elsewhere' || result.reason === 'running-here'))
+            await releaseRunRequest(db, request.id);
+          else if (result.status === 'skipped') await markRunRequestSkipped(db, request.id, result.reason);
+          else if (result.status === 'failed') await markRunRequestSkipped(db, request.id, result.error);
+        })
+        .catch((error) => logger.warn({ tenantId: request.tenantId, err: error }, 'run request outcome not recorded'));
     }
   }
 
@@ -139,8 +148,10 @@ export class ExtractionScheduler {
             await createPgPublishedRecordStore(db).forget(tenantId, entity);
           }
         }
+        const runId = randomUUID();
+        await options.onRunStart?.(runId);
         const summary = await runtimes.run(tenant, {
-          runId: randomUUID(),
+          runId,
           trigger: options.trigger ?? 'manual',
           ...(options.entities ? { entities: options.entities } : {}),
         });

@@ -20,7 +20,7 @@ import { TenantRuntimes } from './tenant-runtime.ts';
 export interface ExtractorServiceOptions {
   config: ExtractorConfig;
   logger: Logger;
-  /** Tests isolate topics and registry subjects with a prefix. */
+  /** Overrides config.topicPrefix (TOPIC_PREFIX), which isolates topics and registry subjects. */
   topicPrefix?: string;
   /** Start the health/metrics server (main does; tests usually do not). */
   serveHealth?: boolean;
@@ -44,7 +44,7 @@ export interface ExtractorService {
  */
 export async function startExtractorService(options: ExtractorServiceOptions): Promise<ExtractorService> {
   const { config, logger } = options;
-  const prefix = options.topicPrefix ?? '';
+  const prefix = options.topicPrefix ?? config.topicPrefix;
   const db = createDbPool(config.databaseUrl, { schema: config.databaseSchema, logger });
   await waitForDatabase(db, { timeoutMs: config.startupRetryTimeoutMs, databaseUrl: config.databaseUrl, logger });
   await migrate(db, { schema: config.databaseSchema, logger });

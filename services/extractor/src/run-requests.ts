@@ -64,6 +64,12 @@ export async function releaseRunRequest(db: Queryable, id: string): Promise<void
   await db.query('UPDATE run_requests SET claimed_at = NULL WHERE id = $1', [id]);
 }
 
+/** Links the request to its run as the run starts, so a caller can follow the run while it is going. */
 export async function markRunRequestStarted(db: Queryable, id: string, runId: string): Promise<void> {
   await db.query('UPDATE run_requests SET run_id = $2 WHERE id = $1', [id, runId]);
+}
+
+/** A claimed request that will not run (tenant paused, deleted, or the run could not start): says why. */
+export async function markRunRequestSkipped(db: Queryable, id: string, reason: string): Promise<void> {
+  await db.query('UPDATE run_requests SET skipped_reason = $2 WHERE id = $1', [id, reason.slice(0, 500)]);
 }

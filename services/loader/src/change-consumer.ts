@@ -125,7 +125,9 @@ export class ChangeConsumer {
   async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const topic = batch.topic.slice(this.#prefix.length);
-    const windows = this.#options.replayWindows?.active(topic, batch.partition) ? this.#options.replayWindows : undefined;
+    const windows = this.#options.replayWindows?.active(topic, batch.partition)
+      ? this.#options.replayWindows
+      : undefined;
     const inbound: InboundEvent[] = [];
     const poison: { message: KafkaMessage; error: unknown }[] = [];
     for (const message of batch.messages) {

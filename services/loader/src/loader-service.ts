@@ -8,22 +8,23 @@ import type { Logger } from '@mlc/common/logger';
 import { createMetrics } from '@mlc/common/metrics';
 import { migrate } from '@mlc/common/migrate';
 import { registerConnectorSchemas } from '@mlc/common/schema-registry';
-import { ensureTopics } from '@mlc/common/topic-declarations';
 import { TenantPartitioner } from '@mlc/common/tenant-partitioner';
+import { ensureTopics } from '@mlc/common/topic-declarations';
 import type { Admin, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { Dispatcher } from 'undici';
 import { ChangeConsumer } from './change-consumer.ts';
-import { startHealthServer, type HealthServer } from './health-server.ts';
+import { type HealthServer, startHealthServer } from './health-server.ts';
 import { createLoaderMetrics, type LoaderMetrics, loaderMetricHooks } from './loader-metrics.ts';
 import { AuditPublisher } from './posting/audit-publisher.ts';
-import { PostingBatchProcessor } from './posting/posting-batch-processor.ts';
 import { PostingHistoryStore } from './posting/posting-history-store.ts';
 import { SequentialPostingSink } from './posting/sequential-posting-sink.ts';
 import { ReplayController } from './replay/replay-controller.ts';
 import { ReplayWindows } from './replay/replay-windows.ts';
-import { TenantZendeskDirectory } from './tenant-zendesk-directory.ts';
 import { tenantSettingsLoader } from './tenant-settings.ts';
+import { TenantZendeskDirectory } from './tenant-zendesk-directory.ts';
+import { TicketEnrichingProcessor } from './tickets/ticket-enrichment-runner.ts';
+import { createTicketEnrichment } from './tickets/ticket-enrichment-wiring.ts';
 
 /** Every variable the loader reads; validated at once at start (one message naming every problem). */
 export const LOADER_SERVICE_CONFIG = { ...SHARED_CONFIG, ...CREDENTIAL_VAULT_CONFIG, ...LOADER_CONFIG };
@@ -111,17 +112,35 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       onBudgetWait: hooks.onBudgetWait,
     });
     const history = new PostingHistoryStore(pool, config.databaseSchema);
-    const processor = new PostingBatchProcessor({
-      tenants: directory,
-      state: history,
-      sink: new SequentialPostingSink([history, new AuditPublisher(producer, codec, config.topicPrefix), hooks.sink]),
-      batchSize: config.loaderBatchSize,
-      maxAttempts: config.loaderMaxAttempts,
-      concurrency: config.loaderConcurrency,
-      dependencyWaitMs: config.loaderDependencyWaitMs,
-      onBatchWritten: hooks.onBatchWritten,
-      onRetry: hooks.onWriteRetry,
+    const sink = new SequentialPostingSink([
+      history,
+      new AuditPublisher(producer, codec, config.topicPrefix),
+      hooks.sink,
+    ]);
+    const tickets = createTicketEnrichment({
+      pool,
+      schema: config.databaseSchema,
+      directory,
+      sink,
+      poll: { intervalMs: config.loaderJobPollIntervalMs, timeoutMs: config.loaderJobTimeoutMs },
+      logger,
     });
+    tickets.start();
+    cleanups.push(() => tickets.stop());
+    const processor = new TicketEnrichingProcessor(
+      {
+        tenants: directory,
+        state: history,
+        sink,
+        batchSize: config.loaderBatchSize,
+        maxAttempts: config.loaderMaxAttempts,
+        concurrency: config.loaderConcurrency,
+        dependencyWaitMs: config.loaderDependencyWaitMs,
+        onBatchWritten: hooks.onBatchWritten,
+        onRetry: hooks.onWriteRetry,
+      },
+      tickets,
+    );
 
     const windows = new ReplayWindows();
     const consumer = new ChangeConsumer({

@@ -16,7 +16,6 @@ import { ChildProcessGroup } from '../../../scripts/start/child-process-group.ts
 import { startServices, startSimulators } from '../../../scripts/start/connector-stack.ts';
 import { cloudSuiteSim, zendeskSim } from '../../../scripts/start/simulator-control.ts';
 import { type SyncOutcome, watchSync } from '../../../scripts/start/sync-watch.ts';
-import { provisionDefaultMapping } from '../../../scripts/start/zendesk-default-provisioning.ts';
 import { createIsolatedDatabaseSchema, type IsolatedDatabaseSchema } from '../../support/isolated-database-schema.ts';
 import { databaseUrl, kafkaBrokers, schemaRegistryUrl } from '../../support/test-env.ts';
 import { uniqueName } from '../../support/unique-name.ts';
@@ -69,6 +68,7 @@ export async function startConnectorPipeline(options: { records: number }): Prom
       masterKeys: `e2e:${randomBytes(32).toString('base64')}`,
       bootstrapToken,
       loaderGroupId: uniqueName('e2e_loader'),
+      topicPrefix: `${uniqueName('e2e')}.`,
       zendeskBaseUrlTemplate: `${sims.zendeskUrl}/__account/{subdomain}`,
       env: { LOADER_LINGER_MS: '200', LOADER_JOB_POLL_INTERVAL_MS: '100' },
     });
@@ -113,12 +113,12 @@ export async function startConnectorPipeline(options: { records: number }): Prom
           ...(tenantOptions.scheduleCron ? { schedule: { cron: tenantOptions.scheduleCron, timeZone: 'UTC' } } : {}),
           ...(tenantOptions.paused ? { status: 'paused' as const } : {}),
         });
-        await provisionDefaultMapping(accountUrl, OAUTH);
+        await adminApi.provision(api, tenant.tenantId, false);
         return { ...tenant, counts: created.counts };
       },
       async sync(tenant, timeoutMs = 90_000) {
         const request = await adminApi.requestRun(api, tenant.tenantId);
-        const runId = await waitForRunOfRequest(api, tenant.tenantId, request, { timeoutMs: 30_000 });
+        const runId = await waitForRunOfRequest(api, request, { timeoutMs: 30_000 });
         if (runId === undefined) throw new Error(`no run started for request ${String(request.requestId)}`);
         const outcome = await watchSync({
           api,

@@ -114,8 +114,7 @@ function search(account: AccountState, query: string, now: number, baseUrl: stri
         return descending ? -order : order;
       });
     }
-    return matching
-      .map((ticket) => ({ ...ticketView(ticket, baseUrl), result_type: 'ticket' }));
+    return matching.map((ticket) => ({ ...ticketView(ticket, baseUrl), result_type: 'ticket' }));
   }
   const externalId = conditions.find((condition) => condition.key === 'external_id')?.value;
   if (type === 'user') {

@@ -30,7 +30,10 @@ function compatibility(item: PlannedZendeskField, found: ZendeskFieldDefinition)
   return null;
 }
 
-function findField(item: PlannedZendeskField, existing: ExistingZendeskDefinitions): ZendeskFieldDefinition | undefined {
+function findField(
+  item: PlannedZendeskField,
+  existing: ExistingZendeskDefinitions,
+): ZendeskFieldDefinition | undefined {
   switch (item.kind) {
     case 'ticket_field': {
       // No keys on ticket fields: the id we stored, else a field with the same title (maybe the agents' own).

@@ -1,5 +1,5 @@
-import { openZendeskCredentials } from '@mlc/common/tenant-repository';
 import { MlcError } from '@mlc/common/errors';
+import { openZendeskCredentials } from '@mlc/common/tenant-repository';
 import { loadZendeskFieldIds, saveZendeskFieldIds } from '@mlc/common/zendesk-field-ids';
 import { zendeskFieldPlan } from '@mlc/common/zendesk-field-plan';
 import { resolveTenantMapping } from '@mlc/common/zendesk-mapping';
@@ -63,14 +63,22 @@ export async function provisioningRoutes(app: FastifyInstance, deps: AdminApiDep
           action: 'tenant.zendesk.provision',
           target: `tenant:${id}`,
           details: {
-            created: result.created.map((item) => `${item.kind}:${item.customObjectKey ? `${item.customObjectKey}.` : ''}${item.key}`),
+            created: result.created.map(
+              (item) => `${item.kind}:${item.customObjectKey ? `${item.customObjectKey}.` : ''}${item.key}`,
+            ),
             existing: result.existing.length,
             conflicts: result.conflicts.map((item) => `${item.kind}:${item.key}`),
           },
         });
       }
       deps.logger.info(
-        { tenantId: id, dryRun, created: result.created.length, existing: result.existing.length, conflicts: result.conflicts.length },
+        {
+          tenantId: id,
+          dryRun,
+          created: result.created.length,
+          existing: result.existing.length,
+          conflicts: result.conflicts.length,
+        },
         'zendesk provisioning',
       );
       return { tenantId: id, ...result, planned: plan.length };

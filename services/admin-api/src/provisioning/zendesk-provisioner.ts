@@ -58,7 +58,9 @@ async function listExisting(
   ]);
   const customObjects: ExistingZendeskDefinitions['customObjects'] = new Map();
   const wanted = new Set(
-    plan.flatMap((item) => (item.kind === 'custom_object' ? [item.key] : item.customObjectKey ? [item.customObjectKey] : [])),
+    plan.flatMap((item) =>
+      item.kind === 'custom_object' ? [item.key] : item.customObjectKey ? [item.customObjectKey] : [],
+    ),
   );
   for (const object of objects) {
     if (!wanted.has(object.key)) continue;
@@ -90,7 +92,11 @@ export async function provisionZendesk(
       result.existing.push(view(item, decision.zendeskId));
       known.push({ kind: item.kind, key: storedFieldKey(item), zendeskId: decision.zendeskId });
     } else if (decision.action === 'conflict') {
-      result.conflicts.push({ ...view(item, decision.zendeskId), existingType: decision.existingType, reason: decision.reason });
+      result.conflicts.push({
+        ...view(item, decision.zendeskId),
+        existingType: decision.existingType,
+        reason: decision.reason,
+      });
     }
   }
   if (!options.dryRun) await options.remember(known);
@@ -113,7 +119,11 @@ export async function provisionZendesk(
         result.existing.push(view(item, again.zendeskId));
         await options.remember([{ kind: item.kind, key: storedFieldKey(item), zendeskId: again.zendeskId }]);
       } else if (again?.action === 'conflict') {
-        result.conflicts.push({ ...view(item, again.zendeskId), existingType: again.existingType, reason: again.reason });
+        result.conflicts.push({
+          ...view(item, again.zendeskId),
+          existingType: again.existingType,
+          reason: again.reason,
+        });
       } else {
         throw error;
       }

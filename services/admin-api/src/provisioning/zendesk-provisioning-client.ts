@@ -19,7 +19,10 @@ export interface ZendeskCustomObjectDefinition {
 
 type FieldCollection = 'ticket_fields' | 'user_fields' | 'organization_fields';
 
-export const FIELD_COLLECTIONS: Record<Exclude<ZendeskFieldKind, 'custom_object' | 'custom_object_field'>, FieldCollection> = {
+export const FIELD_COLLECTIONS: Record<
+  Exclude<ZendeskFieldKind, 'custom_object' | 'custom_object_field'>,
+  FieldCollection
+> = {
   ticket_field: 'ticket_fields',
   user_field: 'user_fields',
   organization_field: 'organization_fields',
@@ -38,9 +41,13 @@ function upstreamError(what: string, response: HttpResponse): MlcError {
         : typeof body?.error === 'string'
           ? body.error
           : '';
-  return new MlcError('MLC_HTTP_UPSTREAM', `Zendesk answered ${response.status} to ${what}${reason ? `: ${reason}` : ''}`, {
-    details: { status: response.status },
-  });
+  return new MlcError(
+    'MLC_HTTP_UPSTREAM',
+    `Zendesk answered ${response.status} to ${what}${reason ? `: ${reason}` : ''}`,
+    {
+      details: { status: response.status },
+    },
+  );
 }
 
 function isDuplicate(response: HttpResponse): boolean {

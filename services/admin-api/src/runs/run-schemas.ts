@@ -22,4 +22,6 @@ export const listRunsQuery = z
 
 export const runParams = z.object({ id: z.uuid() }).strict();
 
+export const runRequestParams = z.object({ id: z.uuid() }).strict();
+
 export { pageCursor, pageLimit };

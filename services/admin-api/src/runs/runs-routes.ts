@@ -7,7 +7,7 @@ import { requireTenantAccess } from '../auth/admin-principal.ts';
 import { principalOf } from '../auth/bearer-auth.ts';
 import { bearerSecurity, tenantParams } from '../http/shared-schemas.ts';
 import { accessibleTenant } from '../tenants/tenant-access.ts';
-import { listRunsQuery, runParams, type TriggerRunBody, triggerRunBody } from './run-schemas.ts';
+import { listRunsQuery, runParams, runRequestParams, type TriggerRunBody, triggerRunBody } from './run-schemas.ts';
 
 interface RunRow {
   id: string;
@@ -45,6 +45,41 @@ function runView(row: RunRow) {
     finishedAt: row.finished_at?.toISOString() ?? null,
     durationMs: row.finished_at === null ? null : row.finished_at.getTime() - row.started_at.getTime(),
     error: row.error,
+  };
+}
+
+interface RunRequestRow {
+  id: string;
+  tenant_id: string;
+  requested_at: Date;
+  claimed_at: Date | null;
+  run_id: string | null;
+  skipped_reason: string | null;
+  run_status: string | null;
+}
+
+/**
+ * Where an on-demand request is: pending (no extractor claimed it), claimed (an extractor took it and waits
+ * for the tenant), starting (run id chosen, run not recorded yet), skipped (it will not run, with the
+ * reason), or the status of the run it started.
+ */
+function runRequestView(row: RunRequestRow) {
+  const status =
+    row.skipped_reason !== null
+      ? 'skipped'
+      : row.run_id !== null
+        ? (row.run_status ?? 'starting')
+        : row.claimed_at !== null
+          ? 'claimed'
+          : 'pending';
+  return {
+    requestId: row.id,
+    tenantId: row.tenant_id,
+    status,
+    runId: row.skipped_reason === null ? row.run_id : null,
+    skippedReason: row.skipped_reason,
+    requestedAt: row.requested_at.toISOString(),
+    claimedAt: row.claimed_at?.toISOString() ?? null,
   };
 }
 
@@ -136,6 +171,30 @@ export async function runsRoutes(app: FastifyInstance, deps: AdminApiDeps): Prom
         [id],
       );
       return { ...runView(run), entities: entities.rows.map(entityView) };
+    },
+  );
+
+  app.get(
+    '/run-requests/:id',
+    {
+      schema: {
+        tags,
+        security: bearerSecurity,
+        summary: 'An on-demand run request: its status and, once started, its run id',
+        params: runRequestParams,
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { rows } = await deps.db.query<RunRequestRow>(
+        `SELECT q.id, q.tenant_id, q.requested_at, q.claimed_at, q.run_id, q.skipped_reason, r.status AS run_status
+           FROM run_requests q LEFT JOIN runs r ON r.id = q.run_id WHERE q.id = $1`,
+        [id],
+      );
+      const row = rows[0];
+      if (row === undefined) throw new MlcError('MLC_NOT_FOUND', `No run request ${id}`, { field: 'id' });
+      requireTenantAccess(principalOf(request), row.tenant_id);
+      return runRequestView(row);
     },
   );
 

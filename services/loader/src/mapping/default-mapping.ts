@@ -1,7 +1,7 @@
 // The declarations live in packages/common: the admin API provisions Zendesk from the same mapping.
 export {
-  DEFAULT_MAPPING,
   type ContactMapping,
+  DEFAULT_MAPPING,
   type DeletePolicy,
   type EntityMapping,
   type LoaderMapping,

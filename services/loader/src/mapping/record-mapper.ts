@@ -114,7 +114,9 @@ export function mapChangeEvent(event: ChangeEvent, mapping: LoaderMapping): Targ
     hardDelete: isDelete && entityMapping.onDelete === 'delete',
   };
   if (entityMapping.customObjectKey !== undefined) primary.customObjectKey = entityMapping.customObjectKey;
-  const linkedSupplier = isDelete ? undefined : supplierNumberOf(event.entity, (event.payload ?? {}) as unknown as Fields);
+  const linkedSupplier = isDelete
+    ? undefined
+    : supplierNumberOf(event.entity, (event.payload ?? {}) as unknown as Fields);
   if (entityMapping.organizationLookupField !== undefined && linkedSupplier !== undefined) {
     primary.linkedSupplier = linkedSupplier;
   }

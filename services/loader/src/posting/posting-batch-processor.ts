@@ -217,7 +217,10 @@ export class PostingBatchProcessor {
   }
 
   /** Waits (bounded) until every organization that a lookup of these records references was applied. */
-  async #awaitLinkedOrganizations(items: readonly Pending[], written: ReadonlyMap<string, string | null>): Promise<void> {
+  async #awaitLinkedOrganizations(
+    items: readonly Pending[],
+    written: ReadonlyMap<string, string | null>,
+  ): Promise<void> {
     const missing = new Set<string>();
     for (const { record } of items) {
       if (record.linkedSupplier === undefined) continue;

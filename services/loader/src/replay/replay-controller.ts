@@ -103,7 +103,13 @@ export class ReplayController {
   async apply(control: ControlMessage): Promise<ReplaySeek[]> {
     const seeks = control.type === 'replay' ? await this.#replay(control) : await this.#dlqRetry(control);
     this.#options.logger.info(
-      { requestId: control.requestId, type: control.type, tenantId: control.tenantId, requestedBy: control.requestedBy, seeks },
+      {
+        requestId: control.requestId,
+        type: control.type,
+        tenantId: control.tenantId,
+        requestedBy: control.requestedBy,
+        seeks,
+      },
       seeks.length > 0 ? 'control message applied' : 'control message concerns partitions of another replica',
     );
     return seeks;
@@ -147,7 +153,11 @@ export class ReplayController {
       const { low, high } = await this.#bounds(topic, partition);
       // An item without its offset is looked for from the start. Compaction may have removed an old offset;
       // the later version of the record is then re-read instead.
-      const smallest = offsets.reduce<bigint>((min, offset) => (offset === null || offset < min ? (offset ?? low) : min), high);
+      const smallest = offsets.reduce<bigint>(
+        (min, offset) => (offset === null || offset < min ? (offset ?? low) : min),
+        high,
+      );
+      // biome-ignore lint/complexity/useMathMinMax: offsets are bigints, which Math.max does not take
       const from = smallest < low ? low : smallest;
       const seek = this.#seek(topic, partition, from, high, {
         requestId: control.requestId,

@@ -27,7 +27,9 @@ function partitionKey(topic: string, partition: number): string {
 /** `tenantId|entity|naturalKey` → its parts (a natural key may itself contain `|`). */
 function splitChangeKey(key: string): { tenantId: string; entityAndKey: string } {
   const end = key.indexOf('|');
-  return end === -1 ? { tenantId: key, entityAndKey: '' } : { tenantId: key.slice(0, end), entityAndKey: key.slice(end + 1) };
+  return end === -1
+    ? { tenantId: key, entityAndKey: '' }
+    : { tenantId: key.slice(0, end), entityAndKey: key.slice(end + 1) };
 }
 
 /** The open replay windows of the partitions this replica owns; cleared at every rebalance. */

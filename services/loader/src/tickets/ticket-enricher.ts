@@ -84,6 +84,11 @@ function searchTime(time: Date): string {
 export class TicketEnricher {
   readonly #options: TicketEnricherOptions;
   readonly #limits = new Map<string, TicketUpdateLimits>();
+  /**
+   * Tickets we updated, with the record state and when: search lags writes, so a ticket found again soon
+   * after may still look unfilled. A version older than our write of the same state is not written again.
+   */
+  readonly #written = new Map<string, { state: string; at: number }>();
   readonly #now: () => number;
 
   constructor(options: TicketEnricherOptions) {
@@ -142,6 +147,8 @@ export class TicketEnricher {
   async enrichPending(tenantId: string): Promise<EnrichmentReport> {
     const report = emptyReport();
     const enrichments = resolveTicketEnrichment(await this.#options.fieldIds(tenantId));
+    // Not provisioned yet: the states stay pending until the ticket fields exist.
+    if (enrichments.length === 0) return report;
     const records = await this.#options.store.pending(tenantId, this.#options.pendingBatch ?? 200);
     if (records.length === 0) return report;
     const client = await this.#options.clientFor(tenantId);
@@ -153,7 +160,8 @@ export class TicketEnricher {
       const current = (await this.#options.store.byReference(tenantId, record.entity, [record.reference])).get(
         record.reference.toLowerCase(),
       );
-      // Not provisioned, or another record with the same number is the one tickets get: nothing to write.
+      // Its entity's fields are not provisioned, or another record with the same number is the one tickets
+      // get: nothing to write.
       if (enrichment === undefined || current?.naturalKey !== record.naturalKey) {
         done.push(record);
         continue;
@@ -168,7 +176,8 @@ export class TicketEnricher {
     }
     const outcome = await this.#update(tenantId, client, limits, work, report);
     for (const record of done) {
-      if (!outcome.unfinished.has(`${record.entity}|${record.naturalKey}`)) await this.#options.store.markEnriched(record);
+      if (!outcome.unfinished.has(`${record.entity}|${record.naturalKey}`))
+        await this.#options.store.markEnriched(record);
     }
     return report;
   }
@@ -201,11 +210,9 @@ export class TicketEnricher {
         const reference = referenceOf(enrichment, ticket.custom_fields);
         return reference === null ? [] : [{ ticket, reference }];
       });
-      const records = await this.#options.store.byReference(
-        tenantId,
-        enrichment.declaration.entity,
-        [...new Set(named.map((entry) => entry.reference))],
-      );
+      const records = await this.#options.store.byReference(tenantId, enrichment.declaration.entity, [
+        ...new Set(named.map((entry) => entry.reference)),
+      ]);
       for (const { ticket, reference } of named) {
         const record = records.get(reference.toLowerCase());
         if (record !== undefined) work.push({ ticket, record, enrichment });
@@ -219,6 +226,17 @@ export class TicketEnricher {
       await this.#options.store.saveSweptUntil(tenantId, until);
     }
     return report;
+  }
+
+  #remember(tenantId: string, item: TicketWork): void {
+    if (this.#written.size >= 100_000) {
+      const horizon = this.#now() - 3_600_000;
+      for (const [key, entry] of this.#written) if (entry.at < horizon) this.#written.delete(key);
+    }
+    this.#written.set(`${tenantId}|${item.ticket.id}`, {
+      state: `${item.record.naturalKey}|${item.record.contentHash}`,
+      at: this.#now(),
+    });
   }
 
   #limitsOf(tenantId: string): TicketUpdateLimits {
@@ -248,7 +266,11 @@ export class TicketEnricher {
       const items: { work: TicketWork; changes: TicketCustomField[] }[] = [];
       for (const item of round.values()) {
         const changes = missingValues(item.enrichment, item.record.payload, item.ticket.custom_fields);
-        if (changes.length === 0) {
+        const written = this.#written.get(`${tenantId}|${item.ticket.id}`);
+        const staleView =
+          written?.state === `${item.record.naturalKey}|${item.record.contentHash}` &&
+          Date.parse(item.ticket.updated_at) <= written.at;
+        if (changes.length === 0 || staleView) {
           report.unchanged += 1;
         } else if (!limits.tryReserveTicket(item.ticket.id)) {
           report.deferred += 1;
@@ -266,6 +288,7 @@ export class TicketEnricher {
           const outcome = outcomes[index];
           if (outcome?.ok) {
             report.updated += 1;
+            this.#remember(tenantId, item);
             postings.push(this.#posting(item, changes, 'applied', attempt, null));
           } else if (outcome !== undefined && isConflict(outcome.error)) {
             report.conflicts += 1;
@@ -283,7 +306,9 @@ export class TicketEnricher {
             unfinished.add(`${item.record.entity}|${item.record.naturalKey}`);
           } else {
             report.failed += 1;
-            postings.push(this.#posting(item, changes, 'failed', attempt, outcome?.ok === false ? outcome.error : null));
+            postings.push(
+              this.#posting(item, changes, 'failed', attempt, outcome?.ok === false ? outcome.error : null),
+            );
           }
         }
       }

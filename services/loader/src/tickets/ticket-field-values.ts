@@ -1,9 +1,9 @@
+import type { ZendeskFieldId } from '@mlc/common/zendesk-field-ids';
 import {
   TICKET_ENRICHMENT,
   type TicketEnrichmentDeclaration,
   type TicketFieldDeclaration,
 } from '@mlc/common/zendesk-field-plan';
-import type { ZendeskFieldId } from '@mlc/common/zendesk-field-ids';
 
 export interface TicketCustomField {
   id: number;
@@ -71,7 +71,10 @@ export function missingValues(
   return changes;
 }
 
-export function referenceOf(enrichment: ResolvedTicketEnrichment, current: readonly TicketCustomField[]): string | null {
+export function referenceOf(
+  enrichment: ResolvedTicketEnrichment,
+  current: readonly TicketCustomField[],
+): string | null {
   const value = current.find((entry) => Number(entry.id) === enrichment.referenceFieldId)?.value;
   if (value === null || value === undefined) return null;
   const text = String(value).trim();
