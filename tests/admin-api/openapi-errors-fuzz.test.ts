@@ -21,6 +21,7 @@ test('the OpenAPI document is served, well-formed and covers every route', async
     'POST /tenants/{id}/pause',
     'POST /tenants/{id}/resume',
     'POST /tenants/{id}/test',
+    'POST /tenants/{id}/zendesk/provision',
     'GET /vault',
     'POST /vault/rotate',
     'GET /tenants/{id}/runs',

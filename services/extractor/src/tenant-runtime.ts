@@ -133,6 +133,8 @@ export class TenantRuntimes {
       mi: createM3MiClient(ion, company === undefined ? {} : { company }),
       pageSize: ctx.pageSize,
       overlapMs: ctx.overlapMs,
+      // `erpConfig.m3LineSource: "mi"` reads PO lines per PO (PPS200MI/LstLine) where EXPORTMI may not read MPLINE.
+      linesPerRecord: tenant.erpConfig.m3LineSource === 'mi',
       publishedAtVersion: (entity, candidates) => publishedAtVersion(published, tenant.id, entity, candidates),
     });
     return runTenantExtraction(

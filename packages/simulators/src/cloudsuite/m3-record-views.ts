@@ -201,6 +201,33 @@ export function purchaseOrderMpheadRow(p: PurchaseOrderRecord): MiRecord {
   ]);
 }
 
+/** MPLINE (purchase order line) row; a line carries its PO's change stamp (lines change with their PO). */
+export function purchaseOrderLineMplineRow(p: PurchaseOrderRecord, l: PurchaseOrderLineRecord): MiRecord {
+  return {
+    IBCONO: COMPANY,
+    IBDIVI: p.division,
+    IBPUNO: p.key,
+    IBPNLI: l.lineNumber,
+    IBPNLS: '0',
+    IBSUNO: p.supplierKey,
+    IBITNO: l.itemNumber,
+    IBPITD: l.description,
+    IBPITT: l.description,
+    IBORQA: l.quantity,
+    IBRVQA: l.receivedQuantity,
+    IBPUUN: l.unit,
+    IBPUPR: l.unitPrice,
+    IBLNAM: l.amount,
+    IBDWDT: l.deliveryDate,
+    IBPUSL: l.lowestStatus,
+    IBPUST: l.lowestStatus,
+    IBRGDT: p.registered,
+    IBLMDT: p.changed,
+    IBCHID: p.changedBy,
+    IBLMTS: formatLmts(p.changedMs),
+  };
+}
+
 export function glAccountFchaccRow(a: GlAccountRecord): MiRecord {
   const mi = glAccountMi(a);
   return prefixed('EA', mi, ['CONO', 'DIVI', 'AITP', 'AITM', 'TX40', 'TX15', 'RGDT', 'LMDT', 'CHID', 'LMTS']);

@@ -7,7 +7,13 @@
  */
 import type { DistributorDataset } from './distributor-dataset.ts';
 import { COMPANY, type DatasetEntity, DIVISIONS } from './distributor-records.ts';
-import { compareValues, conditionHolds, parseExportQuery, QueryError } from './exportmi-query.ts';
+import {
+  compareValues,
+  conditionHolds,
+  parseExportQuery,
+  type QueryCondition,
+  QueryError,
+} from './exportmi-query.ts';
 import { type MiError, recordNotFound } from './m3-mi-response.ts';
 import {
   customerMi,
@@ -17,6 +23,7 @@ import {
   type MiRecord,
   purchaseOrderHeadMi,
   purchaseOrderLineMi,
+  purchaseOrderLineMplineRow,
   purchaseOrderMpheadRow,
   supplierCidmasRow,
   supplierMi,
@@ -102,10 +109,17 @@ function listChanged(
 
 interface ExportTable {
   entity: DatasetEntity;
+  /** The column ordering the table, holding the dataset key of the record a row belongs to. */
   keyColumn: string;
   lmtsColumn: string;
-  row(dataset: DistributorDataset, index: number): MiRecord;
+  /** The table's rows of one dataset record (a PO has one MPLINE row per line), in key order. */
+  rows(dataset: DistributorDataset, index: number): MiRecord[];
 }
+
+const one =
+  (row: (dataset: DistributorDataset, index: number) => MiRecord) => (dataset: DistributorDataset, index: number) => [
+    row(dataset, index),
+  ];
 
 /** The database tables EXPORTMI/Select can read, ordered by their key column. */
 const EXPORT_TABLES: Record<string, ExportTable> = {
@@ -113,27 +127,45 @@ const EXPORT_TABLES: Record<string, ExportTable> = {
     entity: 'invoice',
     keyColumn: 'EPSINO',
     lmtsColumn: 'EPLMTS',
-    row: (d, i) => invoiceFpledgRow(d.record('invoice', i)),
+    rows: one((d, i) => invoiceFpledgRow(d.record('invoice', i))),
   },
   CIDMAS: {
     entity: 'supplier',
     keyColumn: 'IDSUNO',
     lmtsColumn: 'IDLMTS',
-    row: (d, i) => supplierCidmasRow(d.record('supplier', i)),
+    rows: one((d, i) => supplierCidmasRow(d.record('supplier', i))),
   },
   MPHEAD: {
     entity: 'purchase-order',
     keyColumn: 'IAPUNO',
     lmtsColumn: 'IALMTS',
-    row: (d, i) => purchaseOrderMpheadRow(d.record('purchase-order', i)),
+    rows: one((d, i) => purchaseOrderMpheadRow(d.record('purchase-order', i))),
+  },
+  MPLINE: {
+    entity: 'purchase-order',
+    keyColumn: 'IBPUNO',
+    lmtsColumn: 'IBLMTS',
+    rows: (d, i) => {
+      const po = d.record('purchase-order', i);
+      return po.lines.map((line) => purchaseOrderLineMplineRow(po, line));
+    },
   },
   FCHACC: {
     entity: 'gl-account',
     keyColumn: 'EAAITM',
     lmtsColumn: 'EALMTS',
-    row: (d, i) => glAccountFchaccRow(d.record('gl-account', i)),
+    rows: one((d, i) => glAccountFchaccRow(d.record('gl-account', i))),
   },
 };
+
+/** The columns of a table, from its first record that has a row. */
+function tableColumns(table: ExportTable, dataset: DistributorDataset): Set<string> {
+  for (let i = 0; i < dataset.count(table.entity); i += 1) {
+    const row = table.rows(dataset, i)[0];
+    if (row !== undefined) return new Set(Object.keys(row));
+  }
+  return new Set();
+}
 
 function exportSelect(call: MiCall): MiOutcome {
   let query: ReturnType<typeof parseExportQuery>;
@@ -156,8 +188,8 @@ function exportSelect(call: MiCall): MiOutcome {
       },
     };
   }
-  const sample = table.row(call.dataset, 0);
-  const unknown = [...query.columns, ...query.where.map((c) => c.column)].find((c) => !(c in sample));
+  const columns = tableColumns(table, call.dataset);
+  const unknown = [...query.columns, ...query.where.map((c) => c.column)].find((c) => !columns.has(c));
   if (unknown) {
     return {
       error: {
@@ -171,6 +203,7 @@ function exportSelect(call: MiCall): MiOutcome {
   // Narrow the scan with what the where clause implies; every condition is still checked per row.
   let changedAfterMs = Number.NEGATIVE_INFINITY;
   let fromIndex = 0;
+  const upperBounds: QueryCondition[] = [];
   for (const c of query.where) {
     if (c.column === table.lmtsColumn && (c.op === '>' || c.op === '>=')) {
       const ms = parseLmts(c.value);
@@ -179,17 +212,21 @@ function exportSelect(call: MiCall): MiOutcome {
     if (c.column === table.keyColumn && (c.op === '>' || c.op === '>=' || c.op === '=')) {
       fromIndex = Math.max(fromIndex, call.dataset.lowerBound(table.entity, c.value, c.op === '>'));
     }
+    if (c.column === table.keyColumn && (c.op === '<' || c.op === '<=' || c.op === '=')) upperBounds.push(c);
   }
   const separator = call.inputs.SEPC && call.inputs.SEPC.length > 0 ? call.inputs.SEPC : ';';
   const records: MiRecord[] = [];
   if (call.inputs.HDRS === '1') records.push({ REPL: query.columns.join(separator) });
   let found = 0;
-  for (const i of call.dataset.scan(table.entity, { changedAfterMs, fromIndex })) {
-    if (found >= call.maxrecs) break;
-    const row = table.row(call.dataset, i);
-    if (!query.where.every((c) => conditionHolds(row, c))) continue;
-    records.push({ REPL: query.columns.map((c) => row[c] ?? '').join(separator) });
-    found += 1;
+  scan: for (const i of call.dataset.scan(table.entity, { changedAfterMs, fromIndex })) {
+    const key = call.dataset.keyOf(table.entity, i);
+    if (!upperBounds.every((c) => conditionHolds({ [c.column]: key }, c))) break;
+    for (const row of table.rows(call.dataset, i)) {
+      if (found >= call.maxrecs) break scan;
+      if (!query.where.every((c) => conditionHolds(row, c))) continue;
+      records.push({ REPL: query.columns.map((c) => row[c] ?? '').join(separator) });
+      found += 1;
+    }
   }
   return { records };
 }

@@ -1,9 +1,16 @@
 import type { EntityName, EntityPayloads } from '@mlc/common/entities';
+import { MlcError } from '@mlc/common/errors';
 import { NATURAL_KEY } from '@mlc/common/entities';
 import type { ChangePage, ExtractedRecord, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
 import { laterPosition } from '../source-adapter.ts';
 import { EXPORTMI_SEPARATOR, exportMiQuery, queryLiteral, splitRepl } from './exportmi-select.ts';
-import { type ExportMiSource, M3_ENTITY_SOURCES, type M3EntitySource, type MiListSource } from './m3-entity-sources.ts';
+import {
+  type ExportMiSource,
+  type LineTable,
+  M3_ENTITY_SOURCES,
+  type M3EntitySource,
+  type MiListSource,
+} from './m3-entity-sources.ts';
 import { lmtsMinus } from './m3-lmts.ts';
 import type { M3MiClient } from './m3-mi-client.ts';
 import { miDate, RecordRejection } from './m3-values.ts';
@@ -18,6 +25,11 @@ export interface M3AdapterOptions {
   /** Lines per PO head call; a PO has far fewer. */
   maxLinesPerOrder?: number;
   /**
+   * Read lines with the per-record MI transaction (PPS200MI/LstLine) instead of the line table: one call
+   * per changed PO, for tenants whose EXPORTMI may not read MPLINE.
+   */
+  linesPerRecord?: boolean;
+  /**
    * Keys whose last published change stamp equals the one just listed: their detail calls (PO lines)
    * are skipped, so a poll that re-reads its overlap costs no extra ION call.
    */
@@ -29,6 +41,11 @@ export interface M3AdapterOptions {
 }
 
 type Normalized<E extends EntityName> = ExtractedRecord<E> & { raw: MiRecord };
+
+/** A line-number literal: numeric fields compare as numbers, anything else as quoted text. */
+function lineLiteral(value: string): string {
+  return /^\d+$/.test(value) ? value : queryLiteral(value);
+}
 
 function isNewer(stamp: string | undefined, after: string | undefined): boolean {
   if (after === undefined) return true;
@@ -93,12 +110,17 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
       options.publishedAtVersion === undefined
         ? new Set<string>()
         : await options.publishedAtVersion(source.entity, candidates);
+    const wanted = heads.filter((h) => !unchanged.has(h.naturalKey));
+    const tableLines =
+      options.linesPerRecord === true ? undefined : await linesFromTable(lines.table, wanted, rejected);
     const out: Normalized<E>[] = [];
-    for (const head of heads) {
-      if (unchanged.has(head.naturalKey)) continue;
-      const lineRecords = await options.mi.execute(lines.program, lines.transaction, lines.inputs(head.raw), {
-        maxrecs: options.maxLinesPerOrder ?? 9999,
-      });
+    for (const head of wanted) {
+      const lineRecords =
+        tableLines === undefined
+          ? await options.mi.execute(lines.program, lines.transaction, lines.inputs(head.raw), {
+              maxrecs: options.maxLinesPerOrder ?? 9999,
+            })
+          : (tableLines.get(head.raw[lines.table.headKey]?.trim() ?? '') ?? []);
       try {
         out.push({ ...head, payload: lines.merge(head.payload, lineRecords) });
       } catch (error) {
@@ -107,6 +129,70 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
       }
     }
     return out;
+  }
+
+  /**
+   * The lines of a page of heads (in key order) from their table: EXPORTMI/Select over the heads' key
+   * range, `maxrecs` lines per call. A call that fills its page may have stopped inside a head, so the
+   * next call finishes that head from its last line number (rows already read are dropped) and then
+   * continues after it. Lines of heads in the range that did not change are read and dropped: a few
+   * rows more costs nothing next to a call per head.
+   */
+  async function linesFromTable(
+    table: LineTable,
+    heads: readonly { raw: MiRecord }[],
+    rejected: RejectedRecord[],
+  ): Promise<Map<string, MiRecord[]>> {
+    const byHead = new Map<string, MiRecord[]>();
+    const keys = heads.map((h) => h.raw[table.headKey]?.trim() ?? '').filter((k) => k !== '');
+    for (const key of keys) byHead.set(key, []);
+    const first = keys[0];
+    const last = keys.at(-1);
+    if (first === undefined || last === undefined) return byHead;
+    const p = table.columnPrefix;
+    const lineKey = table.lineKey[0] ?? table.headKey;
+    const seen = new Set<string>();
+    let from: { op: '>=' | '>'; key: string; within?: undefined } | { within: string; line: string } = {
+      op: '>=',
+      key: first,
+    };
+    for (;;) {
+      const conditions =
+        from.within !== undefined
+          ? [`${p}${table.headKey} = ${queryLiteral(from.within)}`, `${p}${lineKey} >= ${lineLiteral(from.line)}`]
+          : [`${p}${table.headKey} ${from.op} ${queryLiteral(from.key)}`, `${p}${table.headKey} <= ${queryLiteral(last)}`];
+      const columns = table.columns.map((c) => `${p}${c}`);
+      const page = await options.mi.execute(
+        'EXPORTMI',
+        'Select',
+        { SEPC: EXPORTMI_SEPARATOR, HDRS: '0', QERY: exportMiQuery({ table: table.table, columns, conditions }) },
+        { maxrecs: options.pageSize },
+      );
+      const { rows, malformed } = splitRepl(page, table.columns);
+      for (const bad of malformed) rejected.push({ naturalKey: null, reason: bad.reason, raw: { REPL: bad.repl } });
+      for (const row of rows) {
+        const id = [row[table.headKey], ...table.lineKey.map((k) => row[k])].join('|');
+        if (seen.has(id)) continue;
+        seen.add(id);
+        byHead.get(row[table.headKey] ?? '')?.push(row);
+      }
+      const end = rows.at(-1);
+      if (page.length >= options.pageSize && end !== undefined) {
+        const head = end[table.headKey] ?? '';
+        const line = end[lineKey] ?? '';
+        if (from.within !== undefined && from.within === head && from.line === line) {
+          throw new MlcError(
+            'MLC_MI_ERROR',
+            `${table.table}: more than ${options.pageSize} rows share ${table.headKey} ${head} ${lineKey} ${line}`,
+          );
+        }
+        from = { within: head, line };
+      } else if (from.within !== undefined && from.within !== last) {
+        from = { op: '>', key: from.within };
+      } else {
+        return byHead;
+      }
+    }
   }
 
   async function listMi<E extends EntityName>(

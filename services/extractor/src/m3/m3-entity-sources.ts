@@ -22,13 +22,33 @@ interface M3SourceBase<E extends EntityName> {
   /** Field holding the record's change date (yyyyMMdd) for sourceModifiedAt. */
   modifiedDateField?: string;
   normalize: (record: MiRecord) => EntityPayloads[E];
-  /** A second transaction called per record for its lines (PO lines), merged into the payload. */
+  /**
+   * Lines of a record (PO lines), merged into the payload. Read from `table` by key range for a page of
+   * records (one EXPORTMI call per page of lines); `program/transaction` is the one-call-per-record
+   * fallback for tenants whose EXPORTMI may not read the table.
+   */
   lines?: {
     program: string;
     transaction: string;
     inputs: (record: MiRecord) => Record<string, string>;
+    table: LineTable;
     merge: (payload: EntityPayloads[E], lines: MiRecord[]) => EntityPayloads[E];
   };
+}
+
+/**
+ * A line table in head-key then line-key order. Rows reach `merge` without the prefix, so table and MI
+ * lines share one normalizer.
+ */
+export interface LineTable {
+  table: string;
+  columnPrefix: string;
+  /** Columns without the prefix. */
+  columns: readonly string[];
+  /** The head's key field (in the head record and the line table, without prefix). */
+  headKey: string;
+  /** The line's key within its head, in order (e.g. line number, line suffix). */
+  lineKey: readonly string[];
 }
 
 /**
@@ -184,7 +204,8 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     normalize: customer,
   },
   // PPSSPPMI/LstSupHead filters by LMTS but has no start key, so a large delta cannot be paged through
-  // it: PO heads come from their table (MPHEAD) by key cursor, lines from PPS200MI/LstLine.
+  // it: PO heads come from their table (MPHEAD) by key cursor, lines from MPLINE for the page's key
+  // range (PPS200MI/LstLine per PO only where configured: it costs one call per changed PO).
   'purchase-order': {
     kind: 'exportmi',
     entity: 'purchase-order',
@@ -199,6 +220,13 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
       program: 'PPS200MI',
       transaction: 'LstLine',
       inputs: (head) => ({ PUNO: head.PUNO ?? '' }),
+      table: {
+        table: 'MPLINE',
+        columnPrefix: 'IB',
+        columns: ['PUNO', 'PNLI', 'PNLS', 'ITNO', 'PITD', 'ORQA', 'RVQA', 'PUPR', 'LNAM', 'LMTS'],
+        headKey: 'PUNO',
+        lineKey: ['PNLI', 'PNLS'],
+      },
       merge: (head, lines) => {
         const normalized = lines.map(purchaseOrderLine);
         const totalAmount = head.totalAmount !== '0' ? head.totalAmount : sumDecimals(normalized.map((l) => l.amount));
