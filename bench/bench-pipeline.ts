@@ -11,9 +11,10 @@ import { createCredentialVault, generateMasterKey } from '@mlc/common/credential
 import { createDbPool } from '@mlc/common/db-pool';
 import { ENTITY_NAMES } from '@mlc/common/entities';
 import { createKafka } from '@mlc/common/kafka-client';
-import { createLogger } from '@mlc/common/logger';
+import { createLogger, type LogLevel } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
 import { createTenant } from '@mlc/common/tenant-repository';
+import { ensureTopics } from '@mlc/common/topic-declarations';
 import { changeTopic } from '@mlc/common/topics';
 import { loadExtractorConfig } from '@mlc/extractor/extractor-config';
 import { type ExtractorService, startExtractorService } from '@mlc/extractor/extractor-service';
@@ -46,7 +47,7 @@ export interface StoppableService {
 const OAUTH = { identifier: 'bench-client', secret: 'bench-client-secret' };
 /** Far above anything the bench reaches: "unthrottled" on both sides. */
 export const UNTHROTTLED_RPM = 10_000_000;
-const logger = createLogger({ name: 'bench', level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
+const logger = createLogger({ name: 'bench', level: (process.env.BENCH_LOG_LEVEL ?? 'silent') as LogLevel });
 
 function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -109,10 +110,20 @@ export class BenchPipeline {
     await admin.end();
     const pool = createDbPool(options.infra.DATABASE_URL, { schema });
     await migrate(pool, { schema });
-    const kafka = createKafka(loadConfig(LOADER_SERVICE_CONFIG, { ...options.infra, MLC_MASTER_KEYS: generateMasterKey('x') }), logger);
+    const kafka = createKafka(
+      loadConfig(LOADER_SERVICE_CONFIG, { ...options.infra, MLC_MASTER_KEYS: generateMasterKey('x') }),
+      logger,
+    );
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    return new BenchPipeline(options, schema, pool, kafka, kafkaAdmin);
+    const pipeline = new BenchPipeline(options, schema, pool, kafka, kafkaAdmin);
+    // Topics exist before any consumer subscribes (the baseline wiring does not create them).
+    await ensureTopics(kafkaAdmin, {
+      partitions: options.topicPartitions ?? 3,
+      replicationFactor: 1,
+      prefix: pipeline.prefix,
+    });
+    return pipeline;
   }
 
   /** A CloudSuite tenant (dataset of `records`), a Zendesk account with the default mapping provisioned. */
@@ -206,9 +217,7 @@ export class BenchPipeline {
     let lag = 0;
     for (const [key, end] of ends) {
       const [topic, partition] = key.split('|');
-      const entry = committed
-        .find((t) => t.topic === topic)
-        ?.partitions.find((p) => String(p.partition) === partition);
+      const entry = committed.find((t) => t.topic === topic)?.partitions.find((p) => String(p.partition) === partition);
       const done = entry === undefined || Number(entry.offset) < 0 ? 0 : Number(entry.offset);
       lag += Math.max(0, end - done);
     }
@@ -235,7 +244,8 @@ export class BenchPipeline {
   /** Applied postings per Zendesk target, from posting_history. */
   async appliedPerTarget(): Promise<Record<string, number>> {
     const { rows } = await this.pool.query<{ zendesk_target: string; n: string }>(
-      "select zendesk_target, count(*) as n from posting_history where status = 'applied' group by zendesk_target",
+      // Supplier contacts are audited per contact (`user:supplier-contact:<name>`) but written as users.
+      "select case when zendesk_target like 'user:%' then 'user' else zendesk_target end as zendesk_target, count(*) as n from posting_history where status = 'applied' group by 1",
     );
     return Object.fromEntries(rows.map((row) => [row.zendesk_target, Number(row.n)]));
   }

@@ -43,7 +43,11 @@ export interface BenchSimulators {
     rpm?: number;
   }): Promise<{ counts: Record<string, number>; ionapi: Record<string, unknown> }>;
   mutate(tenantId: string, entity: string, change: number): Promise<void>;
-  addZendeskAccount(options: { subdomain: string; rpm: number; oauth: { identifier: string; secret: string } }): Promise<void>;
+  addZendeskAccount(options: {
+    subdomain: string;
+    rpm: number;
+    oauth: { identifier: string; secret: string };
+  }): Promise<void>;
   zendeskAccountUrl(subdomain: string): string;
   zendeskRequests(subdomain: string): Promise<ZendeskLogEntry[]>;
   ionRequests(tenantId: string, sinceSeq?: number): Promise<IonLogEntry[]>;

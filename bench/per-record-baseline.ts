@@ -24,13 +24,16 @@ import {
 import { PostingHistoryStore } from '@mlc/loader/posting/posting-history-store';
 import { SequentialPostingSink } from '@mlc/loader/posting/sequential-posting-sink';
 import type { ZendeskTarget } from '@mlc/loader/targets/zendesk-target';
-import { TenantZendeskDirectory } from '@mlc/loader/tenant-zendesk-directory';
 import { tenantSettingsLoader } from '@mlc/loader/tenant-settings';
+import { TenantZendeskDirectory } from '@mlc/loader/tenant-zendesk-directory';
 import type { ItemOutcome } from '@mlc/loader/zendesk/job-status';
 import type { ZendeskClient } from '@mlc/loader/zendesk/zendesk-client';
 
 /** The lookup a recipe makes before it writes, by the target's kind. */
-function searchRequest(target: ZendeskTarget, record: TargetRecord) {
+function searchRequest(
+  target: ZendeskTarget,
+  record: TargetRecord,
+): { path: string; query: Record<string, string>; endpoint: string } {
   if (target.name === 'organization') {
     return {
       path: '/api/v2/organizations/search',

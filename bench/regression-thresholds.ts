@@ -40,12 +40,42 @@ export function regressionChecks(scenarios: Figures): ThresholdCheck[] {
       '≥ 3',
       (v) => v >= 3,
     ),
-    check('no-change poll: ION calls per entity (product)', t('product.noChangePoll.ionCallsPerEntity'), '≤ 1', (v) => v <= 1),
-    check('no-change poll: Zendesk requests (product)', t('product.noChangePoll.zendeskRequests'), '= 0', (v) => v === 0),
-    check('replay of unchanged data: Zendesk writes (product)', t('product.replay.zendeskWrites'), '= 0', (v) => v === 0),
-    check('budget: 429s from Zendesk (product)', at(scenarios, 'budget.product.zendesk.throttled'), '= 0', (v) => v === 0),
-    check('budget: share of Zendesk budget used (product)', at(scenarios, 'budget.product.zendesk.usedShare'), '≥ 0.8', (v) => v >= 0.8),
-    check('tenants: slowest tenant share of the mean rate', at(scenarios, 'tenants.product.fairness'), '≥ 0.3', (v) => v >= 0.3),
+    check(
+      'no-change poll: ION calls per entity (product)',
+      t('product.noChangePoll.ionCallsPerEntity'),
+      '≤ 1',
+      (v) => v <= 1,
+    ),
+    check(
+      'no-change poll: Zendesk requests (product)',
+      t('product.noChangePoll.zendeskRequests'),
+      '= 0',
+      (v) => v === 0,
+    ),
+    check(
+      'replay of unchanged data: Zendesk writes (product)',
+      t('product.replay.zendeskWrites'),
+      '= 0',
+      (v) => v === 0,
+    ),
+    check(
+      'budget: 429s from Zendesk (product)',
+      at(scenarios, 'budget.product.zendesk.throttled'),
+      '= 0',
+      (v) => v === 0,
+    ),
+    check(
+      'budget: share of Zendesk budget used (product)',
+      at(scenarios, 'budget.product.zendesk.usedShare'),
+      '≥ 0.8',
+      (v) => v >= 0.8,
+    ),
+    check(
+      'tenants: slowest tenant share of the mean rate',
+      at(scenarios, 'tenants.product.fairness'),
+      '≥ 0.3',
+      (v) => v >= 0.3,
+    ),
   ];
   return checks;
 }

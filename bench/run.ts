@@ -7,8 +7,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { APICURIO_VERSION, KAFKA_VERSION } from '../scripts/infra/infra-settings.mjs';
-import { ensureInfra } from '../scripts/infra/infra-stack.mjs';
 import { type BenchSimulators, startBenchSimulators } from './bench-simulators.ts';
 import { regressionChecks } from './regression-thresholds.ts';
 import { type ScenarioContext, scenarioContext } from './scenario-context.ts';
@@ -16,6 +14,22 @@ import { budgetUse } from './scenarios/budget-use.ts';
 import { latency } from './scenarios/latency.ts';
 import { tenants } from './scenarios/tenants.ts';
 import { throughputCostReplay } from './scenarios/throughput-cost-replay.ts';
+
+interface InfraModules {
+  settings: { KAFKA_VERSION: string; APICURIO_VERSION: string };
+  stack: { ensureInfra(options: { log: (line: string) => void }): Promise<{ env: Record<string, string> }> };
+}
+
+// Plain .mjs scripts without type declarations, loaded the way scripts/start does.
+async function infraModules(): Promise<InfraModules> {
+  const settings = (await import(
+    new URL('../scripts/infra/infra-settings.mjs', import.meta.url).href
+  )) as InfraModules['settings'];
+  const stack = (await import(
+    new URL('../scripts/infra/infra-stack.mjs', import.meta.url).href
+  )) as InfraModules['stack'];
+  return { settings, stack };
+}
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<unknown>> = {
   throughput: throughputCostReplay,
@@ -45,11 +59,12 @@ async function main(): Promise<number> {
     .find((arg) => arg.startsWith('--only='))
     ?.slice('--only='.length)
     .split(',');
-  const { env } = await ensureInfra({ log });
+  const infraScripts = await infraModules();
+  const { env } = await infraScripts.stack.ensureInfra({ log });
   const infra = {
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? env.KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? env.SCHEMA_REGISTRY_URL,
-    DATABASE_URL: process.env.DATABASE_URL ?? env.DATABASE_URL,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? env.KAFKA_BROKERS ?? '',
+    SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? env.SCHEMA_REGISTRY_URL ?? '',
+    DATABASE_URL: process.env.DATABASE_URL ?? env.DATABASE_URL ?? '',
   };
   const startedAt = new Date();
   let sims: BenchSimulators | undefined;
@@ -82,8 +97,9 @@ async function main(): Promise<number> {
       memoryBytes: os.totalmem(),
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
-      kafka: KAFKA_VERSION,
-      registry: (await registryVersion(infra.SCHEMA_REGISTRY_URL)) ?? `apicurio ${APICURIO_VERSION}`,
+      kafka: infraScripts.settings.KAFKA_VERSION,
+      registry:
+        (await registryVersion(infra.SCHEMA_REGISTRY_URL)) ?? `apicurio ${infraScripts.settings.APICURIO_VERSION}`,
     },
     scenarios,
     checks,
@@ -101,4 +117,5 @@ async function main(): Promise<number> {
   return failed.length > 0 || errored.length > 0 ? 1 : 0;
 }
 
-process.exitCode = await main();
+// Explicit exit: a kafkajs or pg handle left by a failed scenario must not keep the bench running.
+process.exit(await main());

@@ -43,7 +43,13 @@ export interface ModeFigures {
     appliedPerTarget: Record<string, number>;
     postings: Record<string, number>;
   };
-  noChangePoll: { ionCalls: number; ionCallsPerEntity: number; published: number; zendeskRequests: number; zendeskWrites: number };
+  noChangePoll: {
+    ionCalls: number;
+    ionCallsPerEntity: number;
+    published: number;
+    zendeskRequests: number;
+    zendeskWrites: number;
+  };
   replay: {
     records: number;
     elapsedMs: number;
@@ -162,6 +168,7 @@ export async function throughputCostReplay(ctx: ScenarioContext) {
     ctx.log(`throughput: ${mode}, stages alone`);
     const stages = await stagesAlone(ctx, mode, sizes[mode]);
     result[mode] = { ...e2e, stages };
+    ctx.log(`${mode}: ${JSON.stringify(result[mode])}`);
   }
   return {
     note:

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AUDIT_TOPIC, DLQ_TOPIC } from '@mlc/common/topics';
+import type { DeadLetter } from '@mlc/common/dead-letter';
+import { AUDIT_TOPIC, changeEventKey, changeTopic, DLQ_TOPIC } from '@mlc/common/topics';
 import type { RunningLoader } from '@mlc/loader/loader-service';
 import { buildZendeskSimulator, type ZendeskSimulator } from '@mlc/simulators/zendesk/zendesk-simulator';
 import {
@@ -59,10 +60,16 @@ test('an invoice Zendesk refuses (422) goes to the DLQ and is audited failed whi
 
   const dlq = (await readTopic(stack, DLQ_TOPIC)).filter((message) => message.key.startsWith('poison|'));
   assert.equal(dlq.length, 1);
-  const deadLetter = dlq[0]!.value as { naturalKey: string; reason: string; errorCode: string };
+  const deadLetter = dlq[0]!.value as DeadLetter;
   assert.equal(deadLetter.naturalKey, 'S12345:INV999:2026');
   assert.equal(deadLetter.errorCode, 'MLC_ZENDESK_ITEM_FAILED');
   assert.match(deadLetter.reason, /does not reference an existing record/);
+  // The dead letter carries the change event as it was consumed, and where it was.
+  const poisonEvent = events.at(-1)!;
+  assert.equal(deadLetter.originalKey, changeEventKey('poison', 'invoice', 'S12345:INV999:2026'));
+  assert.deepEqual(await stack.codec.decodeChangeEvent(deadLetter.originalValue!), poisonEvent);
+  assert.equal(deadLetter.sourceTopic, changeTopic('invoice'));
+  assert.ok(deadLetter.sourcePartition >= 0 && BigInt(deadLetter.sourceOffset) >= 0n);
 
   const audit = (await readTopic(stack, AUDIT_TOPIC)).filter((message) =>
     message.key.startsWith('poison|invoice|S12345'),
@@ -70,6 +77,17 @@ test('an invoice Zendesk refuses (422) goes to the DLQ and is audited failed whi
   const latest = audit.at(-1)?.value as { status: string; lastError: string | null };
   assert.equal(latest.status, 'failed');
   assert.match(latest.lastError ?? '', /organization/);
+
+  // Once the supplier exists, re-producing the dead letter's original record to its topic posts it.
+  await produceChanges(stack, [supplierEvent('poison', 12345, false)]);
+  await waitFor('the missing supplier', async () => (await postingCount(stack, 'poison', 'applied')) >= 26);
+  await stack.producer.send({
+    topic: `${stack.prefix}${deadLetter.sourceTopic}`,
+    acks: -1,
+    messages: [{ key: deadLetter.originalKey, value: deadLetter.originalValue }],
+  });
+  await waitFor('the retried invoice', async () => (await postingCount(stack, 'poison', 'applied')) >= 27);
+  assert.equal(simulator.inspect('poison')!.customObjectRecords.mlc_invoice?.length, 21);
 });
 
 test('429 answers are honoured: after each one the tenant sends nothing until Retry-After has passed, and everything lands', async () => {

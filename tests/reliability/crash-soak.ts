@@ -32,10 +32,14 @@ export interface CrashSoakFigures {
   kills: { extractor: number; loader: number };
   changedRecords: number;
   inZendesk: number;
+  /** Not in Zendesk and no failure on record for it: silently lost. */
+  lost: number;
+  /** Not in Zendesk, with a failed or dead-lettered posting on record (Zendesk refused it). */
+  rejected: number;
   missing: number;
   extra: number;
   duplicates: number;
-  /** Records whose latest applied posting does not carry the content the extractor last published. */
+  /** Records (not rejected) whose latest posting does not carry the content the extractor last published. */
   stale: number;
   auditHistoryKeys: number;
   auditTopicKeys: number;
@@ -43,6 +47,7 @@ export interface CrashSoakFigures {
   converged: boolean;
   elapsedMs: number;
   examples: string[];
+  failureReasons: string[];
 }
 
 function seeded(seed: number): () => number {
@@ -109,7 +114,31 @@ async function staleRecords(db: pg.Client, tenantId: string): Promise<string[]> 
       WHERE p.tenant_id = $1 AND latest.content_hash IS DISTINCT FROM p.content_hash`,
     [tenantId],
   );
-  return rows.map((row) => `${row.entity}:${row.natural_key}`);
+  return rows.map((row) => datasetIdOf(`mlc:${tenantId}:${row.entity}:${row.natural_key}`));
+}
+
+/** Records whose latest posting (main target) failed or was dead-lettered, by dataset id. */
+async function rejectedRecords(db: pg.Client, tenantId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ entity: string; natural_key: string }>(
+    `SELECT entity, natural_key FROM (
+       SELECT entity, natural_key, status,
+              row_number() OVER (PARTITION BY entity, natural_key ORDER BY id DESC) AS n
+         FROM posting_history WHERE tenant_id = $1 AND zendesk_target NOT LIKE 'user:supplier-contact%') h
+      WHERE n = 1 AND status IN ('failed', 'dead_lettered')`,
+    [tenantId],
+  );
+  return new Set(rows.map((row) => datasetIdOf(`mlc:${tenantId}:${row.entity}:${row.natural_key}`)));
+}
+
+/** Why the latest posting of records failed, grouped, for the report of a failed soak. */
+async function failureReasons(db: pg.Client, tenantId: string): Promise<string[]> {
+  const { rows } = await db.query<{ reason: string; n: string }>(
+    `SELECT status || ' ' || coalesce(error_code, '') || ' ' || left(coalesce(error, ''), 160) AS reason, count(*) AS n
+       FROM posting_history WHERE tenant_id = $1 AND status IN ('failed', 'dead_lettered')
+      GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
+    [tenantId],
+  );
+  return rows.map((row) => `${row.n}× ${row.reason}`);
 }
 
 async function auditHistory(db: pg.Client, tenantId: string): Promise<{ keys: number; failed: number }> {
@@ -171,7 +200,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
   try {
     await db.connect();
     // A schedule brings a killed extractor's tenant back to work as soon as it restarts.
-    const tenant = await pipeline.registerTenant({ scheduleCron: '*/5 * * * * *' });
+    // ION budget high: the soak is about kills, not about waiting out 500 requests a minute of PO lines.
+    const tenant = await pipeline.registerTenant({ scheduleCron: '*/5 * * * * *', ionRpm: 6000 });
     await adminApi.requestRun(pipeline.api, tenant.tenantId);
     log(`crash soak: tenant ${tenant.tenantId}, ${options.records} records, logs in ${pipeline.logDir}`);
 
@@ -203,14 +233,18 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
     let view = await zendeskView(pipeline, tenant);
     let stale = await staleRecords(db, tenant.tenantId);
     let converged = false;
+    let lastMissing = Number.POSITIVE_INFINITY;
     while (Date.now() < deadline) {
       view = await zendeskView(pipeline, tenant);
       stale = await staleRecords(db, tenant.tenantId);
-      const missing = [...expected].filter((id) => !view.ids.has(id)).length;
-      if (missing === 0 && stale.length === 0) {
+      const rejected = await rejectedRecords(db, tenant.tenantId);
+      const missing = [...expected].filter((id) => !view.ids.has(id) && !rejected.has(id)).length;
+      if (missing === 0 && stale.every((id) => rejected.has(id))) {
         converged = true;
         break;
       }
+      if (missing !== lastMissing) log(`  catching up: ${missing} missing in Zendesk, ${rejected.size} rejected`);
+      lastMissing = missing;
       await sleep(2000);
     }
     // A little longer: late duplicates from a write re-sent after a kill would show up now.
@@ -220,6 +254,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
     const history = await auditHistory(db, tenant.tenantId);
     const topicKeys = await auditTopicKeys(pipeline.topicPrefix, tenant.tenantId);
     const missing = [...expected].filter((id) => !view.ids.has(id));
+    const rejected = await rejectedRecords(db, tenant.tenantId);
+    stale = stale.filter((id) => !rejected.has(id));
     const extra = [...view.ids.keys()].filter((id) => !expected.has(id));
     const duplicates = Math.max(
       [...view.ids.values()].reduce((sum, count) => sum + count - 1, 0),
@@ -232,6 +268,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       kills,
       changedRecords,
       inZendesk: view.ids.size,
+      lost: missing.filter((id) => !rejected.has(id)).length,
+      rejected: missing.filter((id) => rejected.has(id)).length,
       missing: missing.length,
       extra: extra.length,
       duplicates,
@@ -242,6 +280,7 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       converged,
       elapsedMs: Date.now() - started,
       examples: [...missing.slice(0, 5), ...extra.slice(0, 5), ...stale.slice(0, 5)],
+      failureReasons: await failureReasons(db, tenant.tenantId),
     };
   } finally {
     if (failed) log(`process logs (${pipeline.logDir}):\n${pipeline.logTails(30)}`);

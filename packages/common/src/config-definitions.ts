@@ -220,6 +220,13 @@ export const LOADER_CONFIG = {
     default: 30_000,
     description: 'How long invoices and POs wait for their supplier organization before Zendesk judges the lookup',
   }),
+  loaderTenantRefreshMs: durationVar({
+    env: 'LOADER_TENANT_REFRESH_MS',
+    default: 30_000,
+    min: 100,
+    description:
+      "How long the loader uses a tenant's settings (plan, share, mapping, credentials) before reading them again",
+  }),
   loaderShutdownTimeoutMs: durationVar({
     env: 'LOADER_SHUTDOWN_TIMEOUT_MS',
     default: 60_000,

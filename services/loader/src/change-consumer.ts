@@ -140,6 +140,7 @@ export class ChangeConsumer {
           event,
           source: { topic, partition: batch.partition, offset: message.offset },
           force: decision === 'force' || message.headers?.[FORCE_HEADER]?.toString() === 'true',
+          original: { key: message.key?.toString() ?? null, value: message.value },
         });
       } catch (error) {
         poison.push({ message, error });

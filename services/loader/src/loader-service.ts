@@ -110,6 +110,9 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       clientOptions: { onResponse: hooks.onResponse, onRetry: hooks.onClientRetry },
       onBudgetWait: hooks.onBudgetWait,
+      refreshMs: config.loaderTenantRefreshMs,
+      onRefreshError: (tenantId, error) =>
+        logger.warn({ err: error, tenantId }, 'tenant settings not re-read; the last ones stay in use'),
     });
     const history = new PostingHistoryStore(pool, config.databaseSchema);
     const sink = new SequentialPostingSink([

@@ -6,6 +6,11 @@ import type { ZendeskTenantSettings } from './tenant-zendesk-directory.ts';
 /**
  * Reads a tenant's Zendesk settings from the tenants table and opens its credentials. Null when the tenant
  * is not registered or has no Zendesk; the credentials stay in memory only, inside the tenant's client.
+ * The directory calls it again every LOADER_TENANT_REFRESH_MS, so changes apply without a restart.
+ *
+ * `status` is not read: pausing a tenant stops the extractor from reading CloudSuite, while the loader
+ * still delivers what was already extracted, so Zendesk matches the last extraction (holding a paused
+ * tenant's events back uncommitted would also hold back every tenant sharing its partition).
  */
 export function tenantSettingsLoader(
   db: Pick<pg.Pool, 'query'>,

@@ -1,7 +1,6 @@
-import { MlcError } from '@mlc/common/errors';
-import { RateBudget } from '@mlc/common/rate-budget';
+import { isMlcError, MlcError } from '@mlc/common/errors';
+import { type RateBudget, RateBudgets } from '@mlc/common/rate-budget';
 import type { Dispatcher } from 'undici';
-import type { LoaderMapping } from './mapping/default-mapping.ts';
 import type { TargetRecord } from './mapping/target-record.ts';
 import { resolveTenantMapping } from './mapping/tenant-mapping.ts';
 import type { TenantDirectory, TenantZendesk } from './posting/posting-batch-processor.ts';
@@ -40,11 +39,16 @@ export interface TenantZendeskDirectoryOptions {
   clientOptions?: Pick<ZendeskClientOptions, 'onResponse' | 'onRetry' | 'maxAttempts' | 'backoffBaseMs' | 'timeoutMs'>;
   /** Time a request of `tenantId` waited for its rate budget (metrics). */
   onBudgetWait?: (tenantId: string, waitedMs: number) => void;
+  /** How long a tenant's settings are used before they are read again (LOADER_TENANT_REFRESH_MS). */
+  refreshMs?: number;
+  /** A re-read failed (PostgreSQL unreachable…): the last settings stay in use until the next try. */
+  onRefreshError?: (tenantId: string, error: unknown) => void;
 }
 
 export interface TenantRuntime extends TenantZendesk {
   budget: RateBudget;
   client: ZendeskClient;
+  /** When the settings this runtime reflects were read. */
   loadedAt: number;
 }
 
@@ -64,51 +68,153 @@ function timedBudget(budget: RateBudget, observe: (waitedMs: number) => void): R
   };
 }
 
+function budgetLimits(settings: ZendeskTenantSettings): { requestsPerMinute: number } {
+  return { requestsPerMinute: Math.max(1, Math.floor(settings.requestsPerMinute * settings.share)) };
+}
+
+function sameCredentials(a: ZendeskCredentials, b: ZendeskCredentials): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** One tenant as the directory holds it; `runtime` is replaced on each reload, its budget and client kept. */
+interface TenantEntry {
+  tenantId: string;
+  settings: ZendeskTenantSettings;
+  baseUrl: string;
+  runtime: TenantRuntime;
+  /** The current credentials' authorizer (and token cache); the client reaches it through a delegate. */
+  authorizer: ZendeskAuthorizer;
+  checkedAt: number;
+  /** A reload in progress (single flight); resolves to whether the credentials changed. */
+  reloading: Promise<boolean> | undefined;
+}
+
 /**
  * One runtime per tenant: its own rate budget (plan rpm × share, across every call we make for it), its own
  * OAuth token cache and Zendesk client, its targets. A tenant throttled by Zendesk pauses only its budget.
+ *
+ * Tenant settings are read again after `refreshMs`, and at once when Zendesk refuses a fresh token (the
+ * credentials may have been replaced), so plan, share, mapping and credentials change without a restart.
+ * A reload reconfigures the existing budget (its recent grants still count against the new limit) and
+ * keeps the client and its token cache unless the credentials or the base URL changed.
  */
 export class TenantZendeskDirectory implements TenantDirectory {
   readonly #options: TenantZendeskDirectoryOptions;
-  readonly #tenants = new Map<string, Promise<TenantRuntime>>();
+  readonly #refreshMs: number;
+  readonly #budgets = new RateBudgets();
+  readonly #tenants = new Map<string, Promise<TenantEntry>>();
 
   constructor(options: TenantZendeskDirectoryOptions) {
     this.#options = options;
+    this.#refreshMs = options.refreshMs ?? 30_000;
   }
 
-  get(tenantId: string): Promise<TenantRuntime> {
-    let runtime = this.#tenants.get(tenantId);
-    if (runtime === undefined) {
-      runtime = this.#build(tenantId);
-      runtime.catch(() => this.#tenants.delete(tenantId));
-      this.#tenants.set(tenantId, runtime);
+  async get(tenantId: string): Promise<TenantRuntime> {
+    let pending = this.#tenants.get(tenantId);
+    if (pending === undefined) {
+      pending = this.#build(tenantId);
+      pending.catch(() => this.#tenants.delete(tenantId));
+      this.#tenants.set(tenantId, pending);
     }
-    return runtime;
+    const entry = await pending;
+    if (Date.now() - entry.checkedAt >= this.#refreshMs) {
+      try {
+        await this.#reload(entry);
+      } catch (error) {
+        if (isMlcError(error, 'MLC_NOT_FOUND')) throw error;
+        this.#options.onRefreshError?.(tenantId, error);
+      }
+    }
+    return entry.runtime;
   }
 
-  async #build(tenantId: string): Promise<TenantRuntime> {
+  async #build(tenantId: string): Promise<TenantEntry> {
+    const settings = await this.#settings(tenantId);
+    const budget = this.#budgets.get(tenantId, budgetLimits(settings));
+    const entry = { tenantId, settings, checkedAt: Date.now(), reloading: undefined } as TenantEntry;
+    this.#connect(entry, settings, budget);
+    return entry;
+  }
+
+  async #settings(tenantId: string): Promise<ZendeskTenantSettings> {
     const settings = await this.#options.loadTenant(tenantId);
     if (settings === null) {
       throw new MlcError('MLC_NOT_FOUND', `Tenant ${tenantId} is not registered`, { field: 'tenantId' });
     }
-    const mapping: LoaderMapping = resolveTenantMapping(tenantId, settings.mapping);
-    const budget = new RateBudget({
-      requestsPerMinute: Math.max(1, Math.floor(settings.requestsPerMinute * settings.share)),
+    return settings;
+  }
+
+  #reload(entry: TenantEntry): Promise<boolean> {
+    entry.reloading ??= this.#apply(entry).finally(() => {
+      entry.reloading = undefined;
     });
-    const baseUrl =
+    return entry.reloading;
+  }
+
+  async #apply(entry: TenantEntry): Promise<boolean> {
+    let settings: ZendeskTenantSettings;
+    try {
+      settings = await this.#settings(entry.tenantId);
+    } catch (error) {
+      if (isMlcError(error, 'MLC_NOT_FOUND')) this.#tenants.delete(entry.tenantId);
+      throw error;
+    }
+    entry.checkedAt = Date.now();
+    // Reconfigured in place when the limits differ: in-flight callers keep their place in its queue.
+    const budget = this.#budgets.get(entry.tenantId, budgetLimits(settings));
+    const credentialsChanged = !sameCredentials(entry.settings.credentials, settings.credentials);
+    if (this.#baseUrl(settings) !== entry.baseUrl) {
+      this.#connect(entry, settings, budget);
+    } else {
+      if (credentialsChanged) entry.authorizer = this.#authorizer(entry.baseUrl, settings.credentials, budget, entry);
+      entry.runtime = {
+        ...entry.runtime,
+        mapping: resolveTenantMapping(entry.tenantId, settings.mapping),
+        loadedAt: entry.checkedAt,
+      };
+    }
+    entry.settings = settings;
+    return credentialsChanged;
+  }
+
+  #baseUrl(settings: ZendeskTenantSettings): string {
+    return (
       settings.baseUrl ??
-      zendeskBaseUrl(this.#options.baseUrlTemplate ?? 'https://{subdomain}.zendesk.com', settings.subdomain);
-    const credentials = settings.credentials;
+      zendeskBaseUrl(this.#options.baseUrlTemplate ?? 'https://{subdomain}.zendesk.com', settings.subdomain)
+    );
+  }
+
+  #requestBudget(tenantId: string, budget: RateBudget): RequestBudget {
     const onBudgetWait = this.#options.onBudgetWait;
-    const requestBudget = onBudgetWait ? timedBudget(budget, (ms) => onBudgetWait(tenantId, ms)) : budget;
-    const authorizer: ZendeskAuthorizer =
-      credentials.kind === 'oauth'
-        ? oauthAuthorizer(baseUrl, credentials, requestBudget, this.#options.dispatcher)
-        : apiTokenAuthorizer(credentials.email, credentials.apiToken);
+    return onBudgetWait ? timedBudget(budget, (ms) => onBudgetWait(tenantId, ms)) : budget;
+  }
+
+  #authorizer(
+    baseUrl: string,
+    credentials: ZendeskCredentials,
+    budget: RateBudget,
+    entry: TenantEntry,
+  ): ZendeskAuthorizer {
+    return credentials.kind === 'oauth'
+      ? oauthAuthorizer(baseUrl, credentials, this.#requestBudget(entry.tenantId, budget), this.#options.dispatcher)
+      : apiTokenAuthorizer(credentials.email, credentials.apiToken);
+  }
+
+  /** A new client, authorizer and targets for `settings` (first load, or the base URL moved). */
+  #connect(entry: TenantEntry, settings: ZendeskTenantSettings, budget: RateBudget): void {
+    const { tenantId } = entry;
+    const baseUrl = this.#baseUrl(settings);
+    entry.baseUrl = baseUrl;
+    entry.authorizer = this.#authorizer(baseUrl, settings.credentials, budget, entry);
+    const authorizer: ZendeskAuthorizer = {
+      authorization: () => entry.authorizer.authorization(),
+      invalidate: () => entry.authorizer.invalidate(),
+      recover: () => this.#reload(entry).catch(() => false),
+    };
     const client = new ZendeskClient({
       baseUrl,
       authorizer,
-      budget: requestBudget,
+      budget: this.#requestBudget(tenantId, budget),
       ...(this.#options.dispatcher ? { dispatcher: this.#options.dispatcher } : {}),
       ...this.#options.clientOptions,
     });
@@ -116,12 +222,12 @@ export class TenantZendeskDirectory implements TenantDirectory {
     const organizations = new OrganizationsTarget(client, poll);
     const users = new UsersTarget(client, poll);
     const customObjects = new Map<string, ZendeskTarget>();
-    return {
+    entry.runtime = {
       tenantId,
-      mapping,
+      mapping: resolveTenantMapping(tenantId, settings.mapping),
       budget,
       client,
-      loadedAt: Date.now(),
+      loadedAt: entry.checkedAt,
       target(record: TargetRecord): ZendeskTarget {
         if (record.objectType === 'organization') return organizations;
         if (record.objectType === 'user') return users;

@@ -77,6 +77,8 @@ export interface KillablePipelineOptions {
   records: number;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** Simulators the caller runs (e.g. in-process, to see the tokens they issue); default: child processes. */
+  simulators?: { cloudSuiteUrl: string; zendeskUrl: string };
 }
 
 async function deletePrefixedTopics(prefix: string): Promise<void> {
@@ -115,7 +117,7 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
     await deletePrefixedTopics(topicPrefix);
   };
   try {
-    const sims = await startSimulators(group, { records: options.records });
+    const sims = options.simulators ?? (await startSimulators(group, { records: options.records }));
     const adminToken = randomBytes(32).toString('base64url');
     const serviceOptions: ServiceOptions = {
       infra: {

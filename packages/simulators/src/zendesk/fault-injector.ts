@@ -2,6 +2,8 @@
 // token or gets a truncated body, so clients can be tested against an unreliable Zendesk.
 export type FaultAction =
   | { kind: 'status'; status: 500 | 502 | 503 | 504 }
+  /** A 429 as the account limit answers it, without spending the account's budget. */
+  | { kind: 'status'; status: 429; retryAfterSec?: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'revoke-token' }
   | { kind: 'malformed-body' };

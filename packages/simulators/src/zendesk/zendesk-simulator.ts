@@ -138,7 +138,11 @@ export function buildZendeskSimulator(options: ZendeskSimulatorOptions = {}): Ze
 
     for (const fault of faults.pick(account.subdomain, request.method, path)) {
       if (fault.kind === 'delay') await sleep(fault.ms);
-      if (fault.kind === 'status') throw zendeskErrors.serverError(fault.status);
+      if (fault.kind === 'status') {
+        throw fault.status === 429
+          ? zendeskErrors.rateLimited(fault.retryAfterSec ?? 1)
+          : zendeskErrors.serverError(fault.status);
+      }
       if (fault.kind === 'malformed-body') context.malformed = true;
       if (fault.kind === 'revoke-token') {
         const bearer = /^bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1];

@@ -19,6 +19,11 @@ export interface TargetRecord {
   body: Record<string, unknown>;
   /** Delete the object instead of marking it inactive. */
   hardDelete: boolean;
+  /**
+   * The Zendesk id the last applied posting recorded: targets without an upsert by external_id
+   * (organizations) update by it instead of looking the record up first.
+   */
+  knownZendeskId?: string;
   /** For supplier contacts: the organization (by external id) whose Zendesk id goes into organization_id. */
   organizationExternalId?: string;
   /**

@@ -31,10 +31,11 @@ export function auditRecordOf(posting: Posting): AuditRecord {
   };
 }
 
-export function deadLetterOf(posting: Posting, originalValue: Buffer | null): DeadLetter {
+/** The dead letter of a failed posting, with the change event's Kafka key and value as consumed. */
+export function deadLetterOf(posting: Posting): DeadLetter {
   const error = posting.error;
   return {
-    originalKey: changeEventKey(posting.tenantId, posting.entity, posting.naturalKey),
+    originalKey: posting.original?.key ?? changeEventKey(posting.tenantId, posting.entity, posting.naturalKey),
     sourceTopic: posting.source.topic,
     sourcePartition: posting.source.partition,
     sourceOffset: posting.source.offset,
@@ -48,7 +49,7 @@ export function deadLetterOf(posting: Posting, originalValue: Buffer | null): De
     attempts: posting.attempts,
     runId: posting.runId,
     failedAt: posting.postedAt,
-    originalValue,
+    originalValue: posting.original?.value ?? null,
   };
 }
 
@@ -61,18 +62,11 @@ export class AuditPublisher implements PostingSink {
   readonly #producer: Producer;
   readonly #codec: ConnectorCodec;
   readonly #prefix: string;
-  readonly #originalValue: (posting: Posting) => Buffer | null;
 
-  constructor(
-    producer: Producer,
-    codec: ConnectorCodec,
-    prefix = '',
-    originalValue: (posting: Posting) => Buffer | null = () => null,
-  ) {
+  constructor(producer: Producer, codec: ConnectorCodec, prefix = '') {
     this.#producer = producer;
     this.#codec = codec;
     this.#prefix = prefix;
-    this.#originalValue = originalValue;
   }
 
   async record(postings: readonly Posting[]): Promise<void> {
@@ -88,7 +82,7 @@ export class AuditPublisher implements PostingSink {
       if (posting.status === 'failed' || posting.status === 'dead_lettered') {
         dlq.push({
           key,
-          value: await this.#codec.encodeDeadLetter(deadLetterOf(posting, this.#originalValue(posting))),
+          value: await this.#codec.encodeDeadLetter(deadLetterOf(posting)),
         });
       }
     }

@@ -9,13 +9,21 @@ import type { ZendeskTarget } from '../targets/zendesk-target.ts';
 import type { ItemOutcome } from '../zendesk/job-status.ts';
 import { type ZendeskErrorInfo, ZendeskRequestError } from '../zendesk/zendesk-error.ts';
 import { fieldDiff } from './field-diff.ts';
-import { type AppliedState, type Posting, postingStateKey, type SourcePosition } from './posting.ts';
+import {
+  type AppliedState,
+  type Posting,
+  postingStateKey,
+  type SourceMessage,
+  type SourcePosition,
+} from './posting.ts';
 
 export interface InboundEvent {
   event: ChangeEvent;
   source: SourcePosition;
   /** Re-post even when the content hash equals the last applied one (replay with force). */
   force: boolean;
+  /** The Kafka record it was decoded from, for the dead letter if it fails. */
+  original?: SourceMessage;
 }
 
 /** One tenant's Zendesk as the processor sees it: its mapping and a target per target name. */
@@ -157,6 +165,7 @@ export class PostingBatchProcessor {
       if (!item.inbound.force && item.previous?.contentHash === item.inbound.event.contentHash) {
         postings.push(this.#posting(item, 'unchanged', item.previous.zendeskId, 0, null));
       } else {
+        if (item.previous?.zendeskId) item.record = { ...item.record, knownZendeskId: item.previous.zendeskId };
         toWrite.push(item);
       }
     }
@@ -331,6 +340,7 @@ export class PostingBatchProcessor {
       diff: status === 'applied' ? fieldDiff(item.previous?.body ?? null, record.body) : null,
       body: status === 'applied' ? record.body : (item.previous?.body ?? null),
       postedAt: new Date().toISOString(),
+      ...(inbound.original ? { original: inbound.original } : {}),
     };
   }
 }

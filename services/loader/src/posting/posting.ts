@@ -17,6 +17,12 @@ export interface SourcePosition {
   offset: string;
 }
 
+/** The change event's Kafka record as consumed: what a dead letter carries so a retry re-reads the original. */
+export interface SourceMessage {
+  key: string | null;
+  value: Buffer;
+}
+
 /** One posting of one record to one Zendesk target: the audit topic's value and a posting_history row. */
 export interface Posting {
   tenantId: string;
@@ -38,6 +44,8 @@ export interface Posting {
   /** The body sent (applied) — kept so the next posting can be diffed against it. */
   body: Record<string, unknown> | null;
   postedAt: string;
+  /** The change event's Kafka key and value (not stored in the history; the DLQ carries them). */
+  original?: SourceMessage;
 }
 
 /** The last applied state of one record and target, what idempotency and diffs are decided from. */

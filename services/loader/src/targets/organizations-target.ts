@@ -14,10 +14,22 @@ interface OrganizationRef {
   external_id: string | null;
 }
 
+/** Zendesk ids are integers; sent as numbers, as the API documents them. */
+function organizationId(id: string): number | string {
+  const numeric = Number(id);
+  return Number.isSafeInteger(numeric) ? numeric : id;
+}
+
+function isRecordNotFound(outcome: ItemOutcome): boolean {
+  return !outcome.ok && /not.?found/i.test(outcome.error.error);
+}
+
 /**
- * Organizations have no bulk upsert by external_id, so the batch is looked up first (`show_many` by
- * external ids), then the missing ones go to `create_many` and the existing ones (by id) to `update_many`.
- * A retry after a crash finds what the first attempt created and updates it: no duplicate.
+ * Organizations have no bulk upsert by external_id. A record whose Zendesk id the applied state knows goes
+ * straight to `update_many` by id (one request and its poll per 100); one deleted in Zendesk meanwhile
+ * (RecordNotFound) falls back to the path below. The others (first load, or a crash after the write but
+ * before its audit) are looked up first (`show_many` by external ids), the missing ones go to `create_many`
+ * and the existing ones to `update_many`: a retry finds what the first attempt created, so no duplicate.
  */
 export class OrganizationsTarget implements ZendeskTarget {
   readonly name = 'organization';
@@ -30,15 +42,44 @@ export class OrganizationsTarget implements ZendeskTarget {
   }
 
   async upsertBatch(records: readonly TargetRecord[]): Promise<ItemOutcome[]> {
-    const existing = await this.#findByExternalIds(records.map((record) => record.externalId));
     const outcomes: ItemOutcome[] = new Array(records.length);
+    const known: number[] = [];
+    const unknown: number[] = [];
+    records.forEach((record, index) => {
+      (record.knownZendeskId ? known : unknown).push(index);
+    });
+    const [updated] = await Promise.all([
+      this.#job(
+        'PUT',
+        'update_many',
+        known.map((index) => ({ ...records[index]!.body, id: organizationId(records[index]!.knownZendeskId!) })),
+        known,
+        records,
+      ),
+      this.#lookUpAndWrite(records, unknown, outcomes),
+    ]);
+    const gone: number[] = [];
+    known.forEach((recordIndex, position) => {
+      const outcome = updated[position]!;
+      if (isRecordNotFound(outcome)) gone.push(recordIndex);
+      else outcomes[recordIndex] = withId(outcome, records[recordIndex]!.knownZendeskId);
+    });
+    await this.#lookUpAndWrite(records, gone, outcomes);
+    return outcomes;
+  }
+
+  /** Looks the records at `indexes` up by external id, then creates the missing and updates the found. */
+  async #lookUpAndWrite(records: readonly TargetRecord[], indexes: number[], outcomes: ItemOutcome[]): Promise<void> {
+    if (indexes.length === 0) return;
+    const existing = await this.#findByExternalIds(indexes.map((index) => records[index]!.externalId));
     const creates: number[] = [];
     const updates: number[] = [];
-    records.forEach((record, index) => {
+    for (const index of indexes) {
+      const record = records[index]!;
       if (existing.has(record.externalId)) updates.push(index);
       else if (record.op === 'delete') outcomes[index] = { ok: true, zendeskId: '', action: 'absent' };
       else creates.push(index);
-    });
+    }
     const [created, updated] = await Promise.all([
       this.#job(
         'POST',
@@ -50,25 +91,22 @@ export class OrganizationsTarget implements ZendeskTarget {
       this.#job(
         'PUT',
         'update_many',
-        updates.map((index) => ({ ...records[index]!.body, id: existing.get(records[index]!.externalId) })),
+        updates.map((index) => ({
+          ...records[index]!.body,
+          id: organizationId(existing.get(records[index]!.externalId)!),
+        })),
         updates,
         records,
       ),
     ]);
-    for (const [indexes, results] of [
+    for (const [written, results] of [
       [creates, created],
       [updates, updated],
     ] as const) {
-      indexes.forEach((recordIndex, position) => {
-        const outcome = results[position]!;
-        const knownId = existing.get(records[recordIndex]!.externalId);
-        outcomes[recordIndex] =
-          outcome.ok && outcome.zendeskId === '' && knownId !== undefined
-            ? { ...outcome, zendeskId: knownId }
-            : outcome;
+      written.forEach((recordIndex, position) => {
+        outcomes[recordIndex] = withId(results[position]!, existing.get(records[recordIndex]!.externalId));
       });
     }
-    return outcomes;
   }
 
   async #findByExternalIds(externalIds: readonly string[]): Promise<Map<string, string>> {
@@ -108,4 +146,9 @@ export class OrganizationsTarget implements ZendeskTarget {
       indexes.map((index) => records[index]!.externalId),
     );
   }
+}
+
+/** An update's result may lack the id; the id it was sent to is the answer then. */
+function withId(outcome: ItemOutcome, knownId: string | undefined): ItemOutcome {
+  return outcome.ok && outcome.zendeskId === '' && knownId !== undefined ? { ...outcome, zendeskId: knownId } : outcome;
 }

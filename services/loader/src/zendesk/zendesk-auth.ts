@@ -2,6 +2,11 @@
 export interface ZendeskAuthorizer {
   authorization(): Promise<string>;
   invalidate(): void;
+  /**
+   * Called when Zendesk still refuses us after a fresh token (or no token can be had): the tenant's
+   * credentials may have been replaced. Re-reads them; true when they changed, so the call is worth a retry.
+   */
+  recover?(): Promise<boolean>;
 }
 
 /** Legacy API token (`{email}/token:{token}`, Basic): retired by Zendesk on 2027-04-30, kept as an option. */

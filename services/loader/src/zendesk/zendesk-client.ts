@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isMlcError } from '@mlc/common/errors';
 import { type Dispatcher, request } from 'undici';
 import type { ZendeskAuthorizer } from './zendesk-auth.ts';
 import { parseZendeskError, transportError, ZendeskRequestError } from './zendesk-error.ts';
@@ -103,10 +104,25 @@ export class ZendeskClient {
   async send<T>(call: ZendeskRequest): Promise<T> {
     const { maxAttempts, budget } = this.#options;
     let authRetried = false;
+    let credentialsReloaded = false;
+    const credentialsReplaced = async (): Promise<boolean> => {
+      if (credentialsReloaded || this.#options.authorizer.recover === undefined) return false;
+      credentialsReloaded = true;
+      return this.#options.authorizer.recover();
+    };
     for (let attempt = 1; ; attempt++) {
       // The header first: a token fetch takes a budget slot of its own, and a slot granted before it would
       // be spent only after it, bunching requests up beyond the budget's pace on the wire.
-      const authorization = await this.#options.authorizer.authorization();
+      let authorization: string;
+      try {
+        authorization = await this.#options.authorizer.authorization();
+      } catch (error) {
+        if (!isMlcError(error, 'MLC_ZENDESK_AUTH_FAILED') || !(await credentialsReplaced())) {
+          throw error;
+        }
+        this.#options.onRetry?.(call.endpoint, 'credentials', attempt);
+        continue;
+      }
       await budget.acquire();
       const started = performance.now();
       let status: number;
@@ -143,6 +159,10 @@ export class ZendeskClient {
         authRetried = true;
         this.#options.authorizer.invalidate();
         this.#options.onRetry?.(call.endpoint, 'auth', attempt);
+        continue;
+      }
+      if (status === 401 && (await credentialsReplaced())) {
+        this.#options.onRetry?.(call.endpoint, 'credentials', attempt);
         continue;
       }
       const retriable = ALWAYS_RETRIED.has(status) || (call.idempotent && RETRIED_WHEN_IDEMPOTENT.has(status));
