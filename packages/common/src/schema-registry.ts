@@ -71,6 +71,26 @@ function isRegistryHttpError(error: unknown): error is RegistryHttpError {
 }
 
 /**
+ * Two services starting together both create a new subject and its compatibility rule; the slower one gets
+ * a 409 "A rule named 'COMPATIBILITY' already exists". The subject is then fine: registering again succeeds.
+ */
+async function registerRacingPeers(
+  registry: SchemaRegistry,
+  subject: string,
+  schema: AvroRecordSchema,
+): Promise<{ id: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await registry.register({ ...schema, type: 'record' }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+    } catch (error) {
+      const ruleRace =
+        isRegistryHttpError(error) && error.status === 409 && /rule named .*already exists/i.test(error.message);
+      if (!ruleRace || attempt >= 3) throw error;
+    }
+  }
+}
+
+/**
  * Registers `schema` under `subject` with BACKWARD compatibility (DESIGN.md §5: the client refuses subjects
  * whose level differs, so the level is passed explicitly). Returns the schema id.
  */
@@ -80,10 +100,7 @@ export async function registerSchema(
   schema: AvroRecordSchema,
 ): Promise<number> {
   try {
-    const { id } = await registry.register(
-      { ...schema, type: 'record' },
-      { subject, compatibility: COMPATIBILITY.BACKWARD },
-    );
+    const { id } = await registerRacingPeers(registry, subject, schema);
     return id;
   } catch (error) {
     if (isRegistryHttpError(error) && (error.status === 409 || /incompatib/i.test(error.message))) {

@@ -25,6 +25,11 @@ export interface EntityMapping {
   customObjectKey?: string;
   /** Payload field that gives the Zendesk `name`. */
   nameFrom: string;
+  /**
+   * Payload field appended to the name in parentheses. Zendesk organization names are unique per account while
+   * ERP names are not (two suppliers may share one), so suppliers carry their number in the name.
+   */
+  nameQualifierFrom?: string;
   standard: Record<string, string>;
   fields: Record<string, string>;
   /** Lookup field (custom object) that links the record to its supplier's organization. */
@@ -50,6 +55,7 @@ export const DEFAULT_MAPPING: LoaderMapping = {
     supplier: {
       objectType: 'organization',
       nameFrom: 'name',
+      nameQualifierFrom: 'supplierNumber',
       standard: {},
       fields: {
         mlc_supplier_number: 'supplierNumber',
@@ -147,13 +153,15 @@ export const DEFAULT_MAPPING: LoaderMapping = {
 
 const fieldKey = z.string().regex(/^[A-Za-z0-9_]+$/, 'Zendesk field keys are letters, digits and _');
 /** A null value removes a default field from the mapping. */
-const fieldMapOverride = z.record(fieldKey, z.string().min(1).nullable());
+/** A null value removes a default field from the mapping. */
+const fieldMapOverride = z.record(fieldKey, z.string().min(1).max(200).nullable());
 
 const entityOverride = z
   .object({
     objectType: z.enum(['organization', 'user', 'custom_object_record']),
     customObjectKey: fieldKey,
-    nameFrom: z.string().min(1),
+    nameFrom: z.string().min(1).max(200),
+    nameQualifierFrom: z.string().min(1).max(200).nullable(),
     standard: fieldMapOverride,
     fields: fieldMapOverride,
     organizationLookupField: fieldKey.nullable(),
@@ -163,7 +171,8 @@ const entityOverride = z
   .partial()
   .strict();
 
-const mappingOverride = z
+/** Per-tenant overrides of DEFAULT_MAPPING; the admin API validates them at registration. */
+export const mappingOverride = z
   .object({
     entities: z.partialRecord(z.enum(ENTITY_NAMES), entityOverride),
     supplierContacts: z.object({ enabled: z.boolean(), fields: fieldMapOverride }).partial().strict(),
@@ -184,13 +193,15 @@ function mergeFields(base: Record<string, string>, override: Record<string, stri
 
 function mergeEntity(base: EntityMapping, override: z.infer<typeof entityOverride> | undefined): EntityMapping {
   if (override === undefined) return base;
-  const { standard, fields, organizationLookupField, ...scalars } = override;
+  const { standard, fields, organizationLookupField, nameQualifierFrom, ...scalars } = override;
   const merged: EntityMapping = {
     ...base,
     ...scalars,
     standard: mergeFields(base.standard, standard),
     fields: mergeFields(base.fields, fields),
   };
+  if (nameQualifierFrom === null) delete merged.nameQualifierFrom;
+  else if (nameQualifierFrom !== undefined) merged.nameQualifierFrom = nameQualifierFrom;
   if (organizationLookupField === null) delete merged.organizationLookupField;
   else if (organizationLookupField !== undefined) merged.organizationLookupField = organizationLookupField;
   return merged;

@@ -54,6 +54,8 @@ export interface TenantOptions {
 export interface KillablePipeline {
   api: AdminApiClient;
   adminToken: string;
+  /** MLC_MASTER_KEYS as handed to the services (`id:base64key`). */
+  masterKeys: string;
   cloudSuiteUrl: string;
   zendeskUrl: string;
   schema: IsolatedDatabaseSchema;
@@ -145,6 +147,7 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
     return {
       api,
       adminToken,
+      masterKeys: serviceOptions.masterKeys,
       cloudSuiteUrl: sims.cloudSuiteUrl,
       zendeskUrl: sims.zendeskUrl,
       schema,

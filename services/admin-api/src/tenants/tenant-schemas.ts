@@ -1,7 +1,7 @@
+import { mappingOverride } from '@mlc/common/zendesk-mapping';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { tenantId } from '../http/shared-schemas.ts';
-import { mappingOverride } from './mapping-override-schema.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 

@@ -43,7 +43,7 @@ test('a supplier becomes an organization with organization_fields and one user p
   const [organization, ...contacts] = records;
   assert.equal(organization?.target, 'organization');
   assert.equal(organization?.externalId, 'mlc:acme:supplier:S1');
-  assert.equal(organization?.body.name, 'Nordic Parts');
+  assert.equal(organization?.body.name, 'Nordic Parts (S1)', 'names are unique in Zendesk, so the number qualifies it');
   assert.deepEqual(
     (organization?.body.organization_fields as Record<string, unknown> | undefined)?.mlc_payment_terms,
     '30D',
@@ -136,4 +136,10 @@ test('an invalid tenant override is a validation error naming the path', () => {
     (error: Error & { code?: string; field?: string }) =>
       error.code === 'MLC_VALIDATION' && error.field?.startsWith('mapping.entities.invoice.fields') === true,
   );
+});
+
+test('two suppliers with the same ERP name get distinct organization names', () => {
+  const [first] = mapChangeEvent(event('supplier', 'S1', supplier), DEFAULT_MAPPING);
+  const [second] = mapChangeEvent(event('supplier', 'S2', { ...supplier, supplierNumber: 'S2' }), DEFAULT_MAPPING);
+  assert.notEqual(first?.body.name, second?.body.name);
 });

@@ -28,6 +28,12 @@ function supplierNumberOf(entity: EntityName, payload: Fields): string | undefin
   return undefined;
 }
 
+function zendeskName(payload: Fields, mapping: EntityMapping, naturalKey: string): string {
+  const name = String(payload[mapping.nameFrom] ?? naturalKey);
+  const qualifier = mapping.nameQualifierFrom === undefined ? undefined : payload[mapping.nameQualifierFrom];
+  return qualifier === undefined || qualifier === null || qualifier === '' ? name : `${name} (${String(qualifier)})`;
+}
+
 function mapBody(event: ChangeEvent, mapping: EntityMapping, externalId: string): Fields {
   const payload = (event.payload ?? {}) as unknown as Fields;
   const fields = pick(payload, mapping.fields);
@@ -37,7 +43,7 @@ function mapBody(event: ChangeEvent, mapping: EntityMapping, externalId: string)
       externalIdFor(event.tenantId, 'supplier', supplierNumber),
     );
   }
-  const name = String(payload[mapping.nameFrom] ?? event.naturalKey);
+  const name = zendeskName(payload, mapping, event.naturalKey);
   switch (mapping.objectType) {
     case 'organization':
       return { name, external_id: externalId, ...pick(payload, mapping.standard), organization_fields: fields };
