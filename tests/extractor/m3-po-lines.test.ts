@@ -64,7 +64,10 @@ test('PO lines come from MPLINE by key range: EXPORTMI calls per page of lines, 
   const lineCalls = queries.filter((q) => q.includes('from MPLINE')).length;
   assert.ok(lineCalls < pos, `${lineCalls} MPLINE calls for ${pos} POs`);
   assert.ok(lineCalls <= Math.ceil(lineRows / 7) * 2 + Math.ceil(pos / 7), `${lineCalls} MPLINE calls`);
-  assert.ok(queries.some((q) => /IBPUNO = '[^']+' and IBPNLI >= \d+/.test(q)), 'resumed inside a PO');
+  assert.ok(
+    queries.some((q) => /IBPUNO = '[^']+' and IBPNLI >= \d+/.test(q)),
+    'resumed inside a PO',
+  );
 });
 
 test('a tenant configured for per-PO lines calls PPS200MI/LstLine once per PO and gets the same payloads', async () => {

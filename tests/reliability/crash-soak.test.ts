@@ -8,7 +8,9 @@ import { runCrashSoak } from './crash-soak.ts';
 
 const REFUSAL_BY_ZENDESK = /has already been taken|does not reference an existing record|OrganizationNotWritten/;
 
-test('SIGKILLed loaders and extractors lose nothing and duplicate nothing in Zendesk', { timeout: 115_000 }, async () => {
+test('SIGKILLed loaders and extractors lose nothing and duplicate nothing in Zendesk', {
+  timeout: 115_000,
+}, async () => {
   const figures = await runCrashSoak({
     records: 3000,
     killsPerService: 3,

@@ -8,11 +8,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { keyOf } from '../../packages/simulators/src/cloudsuite/distributor-records.ts';
 import { adminApi } from '../../packages/cli/src/admin-api-operations.ts';
+import { keyOf } from '../../packages/simulators/src/cloudsuite/distributor-records.ts';
 import { cloudSuiteSim, zendeskSim } from '../../scripts/start/simulator-control.ts';
 import { kafkaBrokers } from '../support/test-env.ts';
-import { ENTITIES, type KillablePipeline, type PipelineTenant, startKillablePipeline } from './support/killable-pipeline.ts';
+import {
+  ENTITIES,
+  type KillablePipeline,
+  type PipelineTenant,
+  startKillablePipeline,
+} from './support/killable-pipeline.ts';
 
 export interface CrashSoakOptions {
   records: number;
@@ -173,7 +178,8 @@ export async function auditTopicKeys(topicPrefix: string, tenantId: string): Pro
         eachMessage: async ({ partition, message }) => {
           const key = message.key?.toString('utf8') ?? '';
           const [keyTenant, entity, naturalKey, target = ''] = key.split('|');
-          if (keyTenant === tenantId && !target.startsWith('user:supplier-contact')) keys.add(`${entity}|${naturalKey}`);
+          if (keyTenant === tenantId && !target.startsWith('user:supplier-contact'))
+            keys.add(`${entity}|${naturalKey}`);
           if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
           if (remaining.size === 0) {
             clearTimeout(timer);
@@ -194,14 +200,17 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
   const between = ([low, high]: [number, number]) => low + Math.floor(random() * (high - low));
   const started = Date.now();
   // A short session timeout: a killed loader's partitions go to its successor in seconds, not 30 s.
-  const pipeline = await startKillablePipeline({ records: options.records, env: { LOADER_SESSION_TIMEOUT_MS: '6000' } });
+  const pipeline = await startKillablePipeline({
+    records: options.records,
+    env: { LOADER_SESSION_TIMEOUT_MS: '6000' },
+  });
   const db = new pg.Client({ connectionString: pipeline.schema.connectionString });
   let failed = true;
   try {
     await db.connect();
     // A schedule brings a killed extractor's tenant back to work as soon as it restarts.
-    // ION budget high: the soak is about kills, not about waiting out 500 requests a minute of PO lines.
-    const tenant = await pipeline.registerTenant({ scheduleCron: '*/5 * * * * *', ionRpm: 6000 });
+    // The highest ION budget the admin API allows: PO lines cost one call per PO.
+    const tenant = await pipeline.registerTenant({ scheduleCron: '*/5 * * * * *', ionRpm: 500 });
     await adminApi.requestRun(pipeline.api, tenant.tenantId);
     log(`crash soak: tenant ${tenant.tenantId}, ${options.records} records, logs in ${pipeline.logDir}`);
 

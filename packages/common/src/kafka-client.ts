@@ -59,9 +59,30 @@ export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafk
       () =>
       ({ namespace, level, log }: LogEntry) => {
         const { message, timestamp: _timestamp, ...extra } = log;
-        kafkaLogger[PINO_LEVEL_OF[level] ?? 'info']({ namespace, ...extra }, message);
+        kafkaLogger[PINO_LEVEL_OF[level] ?? 'info']({ namespace, ...withoutBuffers(extra) }, message);
       },
   });
+}
+
+/**
+ * kafkajs's debug lines carry wire dumps (payloads, member assignments) as Buffers; the logger's redaction
+ * walk throws on a Buffer, which crashed the loader's consumer at LOG_LEVEL=debug. Buffers become their size.
+ */
+function withoutBuffers(fields: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.values(fields).some((value) => typeof value === 'object' && value !== null)) return fields;
+  try {
+    return JSON.parse(
+      JSON.stringify(fields, (_key, value: unknown) => {
+        const buffer = value as { type?: unknown; data?: unknown } | null;
+        return buffer?.type === 'Buffer' && Array.isArray(buffer.data) ? `[${buffer.data.length} bytes]` : value;
+      }),
+    ) as Record<string, unknown>;
+  } catch {
+    // A circular structure: keep the plain fields only.
+    return Object.fromEntries(
+      Object.entries(fields).filter(([, value]) => typeof value !== 'object' || value === null),
+    );
+  }
 }
 
 /** Anything kafkajs connects: producer, admin or consumer. */

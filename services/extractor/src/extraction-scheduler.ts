@@ -6,12 +6,7 @@ import { Cron } from 'croner';
 import type pg from 'pg';
 import { createPgPublishedRecordStore, createPgWatermarkStore } from './extraction-pg-stores.ts';
 import type { RunTrigger } from './extraction-stores.ts';
-import {
-  claimRunRequests,
-  markRunRequestSkipped,
-  markRunRequestStarted,
-  releaseRunRequest,
-} from './run-requests.ts';
+import { claimRunRequests, markRunRequestSkipped, markRunRequestStarted, releaseRunRequest } from './run-requests.ts';
 import type { TenantRunSummary } from './tenant-extraction.ts';
 import { withTenantLock } from './tenant-lock.ts';
 import type { TenantRuntimes } from './tenant-runtime.ts';
@@ -115,7 +110,10 @@ export class ExtractionScheduler {
         onRunStart: (runId) => markRunRequestStarted(db, request.id, runId),
       })
         .then(async (result) => {
-          if (result.status === 'skipped' && (result.reason === 'running-elsewhere' || result.reason === 'running-here'))
+          if (
+            result.status === 'skipped' &&
+            (result.reason === 'running-elsewhere' || result.reason === 'running-here')
+          )
             await releaseRunRequest(db, request.id);
           else if (result.status === 'skipped') await markRunRequestSkipped(db, request.id, result.reason);
           else if (result.status === 'failed') await markRunRequestSkipped(db, request.id, result.error);

@@ -9,19 +9,22 @@ import { openIonApiCredentials, type TenantRecord } from '@mlc/common/tenant-rep
 import { TokenCache } from '@mlc/common/token-cache';
 import type pg from 'pg';
 import type { ChangePublisher } from './change-publisher.ts';
+import { createCsiAdapter, csiSourceName } from './csi/csi-adapter.ts';
+import { createCsiIdoClient } from './csi/csi-ido-client.ts';
 import {
   createPgPublishedRecordStore,
   createPgRunRecorder,
   createPgWatermarkStore,
   publishedAtVersion,
 } from './extraction-pg-stores.ts';
-import type { RunTrigger } from './extraction-stores.ts';
+import type { PublishedRecordStore, RunTrigger } from './extraction-stores.ts';
 import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
-import { createIonClient } from './ion/ion-client.ts';
+import { createIonClient, type IonClient } from './ion/ion-client.ts';
 import { createIonTokenSource } from './ion/ion-token-source.ts';
 import { createM3Adapter, m3SourceName } from './m3/m3-adapter.ts';
 import { M3_ENTITY_SOURCES, type M3EntitySource } from './m3/m3-entity-sources.ts';
 import { createM3MiClient } from './m3/m3-mi-client.ts';
+import type { SourceAdapter } from './source-adapter.ts';
 import { runTenantExtraction, type TenantRunSummary } from './tenant-extraction.ts';
 
 /**
@@ -107,13 +110,6 @@ export class TenantRuntimes {
     tenant: TenantRecord,
     request: { runId: string; trigger: RunTrigger; entities?: readonly EntityName[] },
   ): Promise<TenantRunSummary> {
-    if (tenant.product !== 'm3') {
-      throw new MlcError(
-        'MLC_VALIDATION',
-        `Tenant ${tenant.id}: product ${tenant.product} has no extractor adapter yet`,
-        { field: 'product' },
-      );
-    }
     const ctx = this.#context;
     const { session, file } = this.#session(tenant);
     const hooks = ctx.metrics;
@@ -127,16 +123,7 @@ export class TenantRuntimes {
       ...(hooks ? { onRetry: (event) => hooks.httpRetries.inc({ target: event.target, reason: event.reason }) } : {}),
     });
     const published = createPgPublishedRecordStore(ctx.db);
-    const company = typeof tenant.erpConfig.company === 'string' ? tenant.erpConfig.company : undefined;
-    const adapter = createM3Adapter({
-      sources: m3SourcesFor(tenant),
-      mi: createM3MiClient(ion, company === undefined ? {} : { company }),
-      pageSize: ctx.pageSize,
-      overlapMs: ctx.overlapMs,
-      // `erpConfig.m3LineSource: "mi"` reads PO lines per PO (PPS200MI/LstLine) where EXPORTMI may not read MPLINE.
-      linesPerRecord: tenant.erpConfig.m3LineSource === 'mi',
-      publishedAtVersion: (entity, candidates) => publishedAtVersion(published, tenant.id, entity, candidates),
-    });
+    const { adapter, sourceName } = this.#adapter(tenant, ion, published);
     return runTenantExtraction(
       {
         adapter,
@@ -146,7 +133,7 @@ export class TenantRuntimes {
         runs: createPgRunRecorder(ctx.db),
         logger: ctx.logger,
         counters: session.counters,
-        sourceName: m3SourceName,
+        sourceName,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onEntityDone: (entity, stats) => {
           if (hooks === undefined) return;
@@ -163,6 +150,41 @@ export class TenantRuntimes {
         ...(request.entities ? { entities: request.entities } : {}),
       },
     );
+  }
+
+  #adapter(
+    tenant: TenantRecord,
+    ion: IonClient,
+    published: PublishedRecordStore,
+  ): { adapter: SourceAdapter; sourceName: (entity: EntityName) => string } {
+    const ctx = this.#context;
+    const common = {
+      pageSize: ctx.pageSize,
+      overlapMs: ctx.overlapMs,
+      publishedAtVersion: (entity: EntityName, candidates: { naturalKey: string; version: string }[]) =>
+        publishedAtVersion(published, tenant.id, entity, candidates),
+    };
+    if (tenant.product === 'csi') {
+      const config = tenant.erpConfig.mongooseConfig;
+      if (typeof config !== 'string' || config.trim() === '') {
+        throw new MlcError('MLC_VALIDATION', `Tenant ${tenant.id}: product csi needs erpConfig.mongooseConfig`, {
+          field: 'mongooseConfig',
+        });
+      }
+      return {
+        adapter: createCsiAdapter({ ...common, ido: createCsiIdoClient(ion, config) }),
+        sourceName: csiSourceName,
+      };
+    }
+    const company = typeof tenant.erpConfig.company === 'string' ? tenant.erpConfig.company : undefined;
+    const adapter = createM3Adapter({
+      ...common,
+      sources: m3SourcesFor(tenant),
+      mi: createM3MiClient(ion, company === undefined ? {} : { company }),
+      // `erpConfig.m3LineSource: "mi"` reads PO lines per PO (PPS200MI/LstLine) where EXPORTMI may not read MPLINE.
+      linesPerRecord: tenant.erpConfig.m3LineSource === 'mi',
+    });
+    return { adapter, sourceName: m3SourceName };
   }
 
   /** Non-secret token facts per tenant (for tests and status). */

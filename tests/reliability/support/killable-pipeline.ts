@@ -49,6 +49,8 @@ export interface TenantOptions {
   zendeskShare?: number;
   /** Zendesk account options passed to the simulator (job timings, rate limits). */
   account?: Record<string, unknown>;
+  /** Rewrites the `.ionapi` before it is uploaded (e.g. to route ION calls through a test proxy). */
+  ionapi?: (ionapi: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface KillablePipeline {
@@ -160,7 +162,10 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
         const ionTenant = tenantOptions.ionTenant ?? `REL${suffix.toUpperCase()}_TST`;
         const subdomain = `rel-${suffix}`;
         const oauth = { identifier: `rel-client-${suffix}`, secret: `zd-secret-${randomBytes(16).toString('hex')}` };
-        const created = await cloudSuiteSim.addTenant(sims.cloudSuiteUrl, { tenantId: ionTenant, records: options.records });
+        const created = await cloudSuiteSim.addTenant(sims.cloudSuiteUrl, {
+          tenantId: ionTenant,
+          records: options.records,
+        });
         await zendeskSim.addAccount(sims.zendeskUrl, {
           subdomain,
           plan: tenantOptions.zendeskPlan ?? 'enterprise_plus',
@@ -170,14 +175,19 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
           ...tenantOptions.account,
         });
         const accountUrl = zendeskSim.accountUrl(sims.zendeskUrl, subdomain);
-        const ionapi = created.ionapi ?? (await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, ionTenant));
+        const original = created.ionapi ?? (await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, ionTenant));
+        const ionapi = tenantOptions.ionapi ? tenantOptions.ionapi(original) : original;
         await adminApi.addTenant(api, {
           id: tenantId,
           name: `reliability ${suffix}`,
           product: 'm3',
           m3: { company: '100' },
           ionapi,
-          zendesk: { subdomain, baseUrl: accountUrl, oauth: { clientId: oauth.identifier, clientSecret: oauth.secret } },
+          zendesk: {
+            subdomain,
+            baseUrl: accountUrl,
+            oauth: { clientId: oauth.identifier, clientSecret: oauth.secret },
+          },
           rateLimits: {
             ionRpm: tenantOptions.ionRpm ?? 500,
             zendeskPlanRpm: tenantOptions.zendeskPlanRpm ?? 'enterprise_plus',

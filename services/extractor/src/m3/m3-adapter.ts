@@ -1,6 +1,6 @@
 import type { EntityName, EntityPayloads } from '@mlc/common/entities';
-import { MlcError } from '@mlc/common/errors';
 import { NATURAL_KEY } from '@mlc/common/entities';
+import { MlcError } from '@mlc/common/errors';
 import type { ChangePage, ExtractedRecord, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
 import { laterPosition } from '../source-adapter.ts';
 import { EXPORTMI_SEPARATOR, exportMiQuery, queryLiteral, splitRepl } from './exportmi-select.ts';
@@ -160,7 +160,10 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
       const conditions =
         from.within !== undefined
           ? [`${p}${table.headKey} = ${queryLiteral(from.within)}`, `${p}${lineKey} >= ${lineLiteral(from.line)}`]
-          : [`${p}${table.headKey} ${from.op} ${queryLiteral(from.key)}`, `${p}${table.headKey} <= ${queryLiteral(last)}`];
+          : [
+              `${p}${table.headKey} ${from.op} ${queryLiteral(from.key)}`,
+              `${p}${table.headKey} <= ${queryLiteral(last)}`,
+            ];
       const columns = table.columns.map((c) => `${p}${c}`);
       const page = await options.mi.execute(
         'EXPORTMI',
