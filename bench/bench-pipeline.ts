@@ -1,10 +1,11 @@
 /**
  * One isolated pipeline per scenario (and per baseline): its own topic prefix, consumer group, PostgreSQL
- * schema, CloudSuite tenants and Zendesk accounts. The extractor and the loader run in this process as
- * library calls (startExtractorService, startLoader, or the per-record baseline wiring); the simulators
- * are separate processes.
+ * schema, CloudSuite tenants and Zendesk accounts. The extractor and the loader (or the per-record
+ * baseline) run as child processes started from their real entry points, like the simulators, so no two
+ * stages share an event loop; runs are requested through run_requests, as the admin API does.
  */
 import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@mlc/common/config';
 import { createCredentialVault, generateMasterKey } from '@mlc/common/credential-vault';
@@ -16,14 +17,14 @@ import { migrate } from '@mlc/common/migrate';
 import { createTenant } from '@mlc/common/tenant-repository';
 import { ensureTopics } from '@mlc/common/topic-declarations';
 import { changeTopic } from '@mlc/common/topics';
-import { loadExtractorConfig } from '@mlc/extractor/extractor-config';
-import { type ExtractorService, startExtractorService } from '@mlc/extractor/extractor-service';
-import { LOADER_SERVICE_CONFIG, startLoader } from '@mlc/loader/loader-service';
+import { requestRun } from '@mlc/extractor/run-requests';
+import { LOADER_SERVICE_CONFIG } from '@mlc/loader/loader-service';
 import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
+import { ChildProcessGroup } from '../scripts/start/child-process-group.ts';
 import { provisionDefaultMapping } from '../scripts/start/zendesk-default-provisioning.ts';
 import type { BenchSimulators } from './bench-simulators.ts';
-import { startPerRecordBaselineLoader } from './per-record-baseline.ts';
+import { type ServiceProcess, startServiceProcess } from './service-process.ts';
 
 export type LoaderMode = 'product' | 'baseline';
 
@@ -40,10 +41,18 @@ export interface BenchTenant {
   counts: Record<string, number>;
 }
 
-export interface StoppableService {
-  stop(): Promise<void>;
+/** One finished extractor run, as the runs and run_entities tables record it. */
+export interface ExtractionRun {
+  runId: string;
+  status: string;
+  started: number;
+  finished: number;
+  recordsRead: number;
+  published: number;
+  entities: number;
 }
 
+const REPO_ROOT = resolve(import.meta.dirname, '..');
 const OAUTH = { identifier: 'bench-client', secret: 'bench-client-secret' };
 /** Far above anything the bench reaches: "unthrottled" on both sides. */
 export const UNTHROTTLED_RPM = 10_000_000;
@@ -73,7 +82,9 @@ export class BenchPipeline {
   readonly kafka: Kafka;
   readonly #admin: Admin;
   readonly #infra: InfraEnv;
-  readonly #running: StoppableService[] = [];
+  readonly #running: ServiceProcess[] = [];
+  readonly #group: ChildProcessGroup;
+  #started = 0;
 
   private constructor(options: BenchPipelineOptions, schema: string, pool: pg.Pool, kafka: Kafka, admin: Admin) {
     this.name = options.name;
@@ -85,6 +96,7 @@ export class BenchPipeline {
     this.pool = pool;
     this.kafka = kafka;
     this.#admin = admin;
+    this.#group = new ChildProcessGroup({ cwd: REPO_ROOT, logDir: join(options.sims.logDir, schema) });
     this.env = {
       ...options.infra,
       DATABASE_SCHEMA: schema,
@@ -95,7 +107,7 @@ export class BenchPipeline {
       LOADER_JOB_POLL_INTERVAL_MS: '20',
       LOADER_SESSION_TIMEOUT_MS: '10000',
       METRICS_PORT: '0',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       MLC_MASTER_KEYS: generateMasterKey('bench'),
       STARTUP_RETRY_TIMEOUT_MS: '30000',
       ...options.env,
@@ -165,28 +177,100 @@ export class BenchPipeline {
     return { tenantId, ionTenant, subdomain, counts: created.counts };
   }
 
-  async startExtractor(overrides: Record<string, string> = {}): Promise<ExtractorService> {
-    const config = loadExtractorConfig({ ...this.env, ...overrides });
-    const service = await startExtractorService({ config, logger, topicPrefix: this.prefix, schedule: false });
+  /** The extractor as a child process (cron and run-request polling on); runs are requested through the table. */
+  async startExtractor(overrides: Record<string, string> = {}): Promise<ServiceProcess> {
+    const service = await startServiceProcess(this.#group, {
+      kind: 'extractor',
+      name: `extractor-${++this.#started}`,
+      env: { ...this.env, ...overrides },
+    });
     this.#running.push(service);
     return service;
   }
 
-  async startLoader(mode: LoaderMode, overrides: Record<string, string> = {}): Promise<StoppableService> {
-    const config = loadConfig(LOADER_SERVICE_CONFIG, { ...this.env, ...overrides });
-    const loader =
-      mode === 'product'
-        ? await startLoader({ config, logger })
-        : await startPerRecordBaselineLoader({ config, logger });
-    const tracked = {
-      stop: async () => {
-        const index = this.#running.indexOf(tracked);
-        if (index !== -1) this.#running.splice(index, 1);
-        await loader.stop();
-      },
-    };
-    this.#running.push(tracked);
-    return tracked;
+  /**
+   * The loader (product: services/loader main; baseline: the per-record wiring's main) as a child process;
+   * resolves once its consumer group is stable, so the group's first join is outside any measurement.
+   */
+  async startLoader(
+    mode: LoaderMode,
+    overrides: Record<string, string> = {},
+    options: { cpuProfileDir?: string } = {},
+  ): Promise<ServiceProcess> {
+    const service = await startServiceProcess(this.#group, {
+      kind: mode === 'product' ? 'loader' : 'baseline-loader',
+      name: `${mode}-loader-${++this.#started}`,
+      env: { ...this.env, ...overrides },
+      ...options,
+    });
+    this.#running.push(service);
+    await this.#waitForGroupMember(service);
+    return service;
+  }
+
+  async #waitForGroupMember(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (service.child.exitInfo !== undefined) {
+        throw new Error(`${service.child.name} exited before joining; end of its log:\n${service.child.logTail(25)}`);
+      }
+      const { groups } = await this.#admin.describeGroups([this.groupId]).catch(() => ({ groups: [] }));
+      const group = groups[0];
+      if (group?.state === 'Stable' && group.members.length > 0) return;
+      await sleep(200);
+    }
+    throw new Error(`${service.child.name} did not join ${this.groupId} within ${timeoutMs} ms`);
+  }
+
+  /** Asks the extractor process for a run (as the admin API does) and waits until it finished. */
+  async runExtraction(tenantId: string, options: { fullResync?: boolean; timeoutMs?: number } = {}) {
+    const { requestId } = await requestRun(this.pool, {
+      tenantId,
+      fullResync: options.fullResync ?? false,
+      requestedBy: 'bench',
+    });
+    return this.waitForRun(requestId, options.timeoutMs ?? 900_000);
+  }
+
+  async requestExtraction(tenantId: string): Promise<string> {
+    return (await requestRun(this.pool, { tenantId, requestedBy: 'bench' })).requestId;
+  }
+
+  async waitForRun(requestId: string, timeoutMs: number): Promise<ExtractionRun> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await this.pool.query<{
+        run_id: string | null;
+        skipped_reason: string | null;
+        status: string | null;
+        started_at: Date | null;
+        finished_at: Date | null;
+      }>(
+        `select rr.run_id, rr.skipped_reason, r.status, r.started_at, r.finished_at
+         from run_requests rr left join runs r on r.id = rr.run_id where rr.id = $1`,
+        [requestId],
+      );
+      const row = rows[0];
+      if (row?.skipped_reason) throw new Error(`extraction request skipped: ${row.skipped_reason}`);
+      if (row?.run_id && row.finished_at && row.started_at) {
+        const { rows: entities } = await this.pool.query<{ read: string; published: string; n: string }>(
+          'select sum(read) as read, sum(published) as published, count(*) as n from run_entities where run_id = $1',
+          [row.run_id],
+        );
+        const totals = entities[0];
+        return {
+          runId: row.run_id,
+          status: row.status ?? 'unknown',
+          started: row.started_at.getTime(),
+          finished: row.finished_at.getTime(),
+          recordsRead: Number(totals?.read ?? 0),
+          published: Number(totals?.published ?? 0),
+          entities: Number(totals?.n ?? 0),
+        };
+      }
+      await sleep(100);
+    }
+    throw new Error(`extraction request ${requestId} did not finish within ${timeoutMs} ms`);
   }
 
   changeTopics(): string[] {
@@ -257,8 +341,45 @@ export class BenchPipeline {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
 
+  /** The newest posting_history id: postings after it belong to what happens next. */
+  async postingMark(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string | null }>('select max(id) as id from posting_history');
+    return Number(rows[0]?.id ?? 0);
+  }
+
+  /**
+   * Postings after `sinceId`, each judged against the record's latest posting before it: a write of a
+   * record already applied with the same content hash (a replay must make none), a retry of one that had
+   * failed or was dead-lettered (a replay retries by design), a skip of an unchanged one, or other.
+   */
+  async postingsSince(sinceId: number) {
+    const { rows } = await this.pool.query<{ kind: string; n: string }>(
+      `select case
+         when prior.status is null then 'new'
+         when prior.status in ('failed', 'dead_lettered') then 'retryOfFailed'
+         when h.status = 'applied' and prior.status in ('applied', 'unchanged') and prior.content_hash = h.content_hash
+           then 'rewriteOfApplied'
+         when h.status = 'unchanged' then 'skippedUnchanged'
+         else 'other' end as kind,
+         count(*) as n
+       from posting_history h
+       left join lateral (
+         select p.status, p.content_hash from posting_history p
+         where p.tenant_id = h.tenant_id and p.entity = h.entity and p.natural_key = h.natural_key
+           and p.zendesk_target = h.zendesk_target and p.id <= $1
+         order by p.id desc limit 1) prior on true
+       where h.id > $1
+       group by 1`,
+      [sinceId],
+    );
+    const counts = { rewriteOfApplied: 0, retryOfFailed: 0, skippedUnchanged: 0, new: 0, other: 0 };
+    for (const row of rows) counts[row.kind as keyof typeof counts] = Number(row.n);
+    return counts;
+  }
+
   async close(): Promise<void> {
     for (const service of [...this.#running].reverse()) await service.stop().catch(() => {});
+    await this.#group.stopAll(5000);
     const topics = (await this.#admin.listTopics().catch(() => [] as string[])).filter((topic) =>
       topic.startsWith(this.prefix),
     );

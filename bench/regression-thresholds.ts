@@ -53,8 +53,8 @@ export function regressionChecks(scenarios: Figures): ThresholdCheck[] {
       (v) => v === 0,
     ),
     check(
-      'replay of unchanged data: Zendesk writes (product)',
-      t('product.replay.zendeskWrites'),
+      'replay of unchanged data: rewrites of records already applied with the same content (product)',
+      t('product.replay.rewritesOfAppliedUnchanged'),
       '= 0',
       (v) => v === 0,
     ),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=throughput,budget]`: ensures Kafka, the registry and PostgreSQL,
+ * `npm run bench [-- --quick] [--only=throughput,budget,latency,tenants,scale] [--profile] [--scale-records=N]`: ensures Kafka, the registry and PostgreSQL,
  * starts the simulators, runs each scenario for the product and for the per-record baseline in the same
  * run, prints one JSON document and writes it to bench/results/<date>.json. Exits 1 when a ratio the
  * regression thresholds name is crossed (what CI runs with --quick).
@@ -12,6 +12,7 @@ import { regressionChecks } from './regression-thresholds.ts';
 import { type ScenarioContext, scenarioContext } from './scenario-context.ts';
 import { budgetUse } from './scenarios/budget-use.ts';
 import { latency } from './scenarios/latency.ts';
+import { scale } from './scenarios/scale.ts';
 import { tenants } from './scenarios/tenants.ts';
 import { throughputCostReplay } from './scenarios/throughput-cost-replay.ts';
 
@@ -36,6 +37,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<unknown>> = {
   budget: budgetUse,
   latency,
   tenants,
+  scale,
 };
 
 function log(line: string): void {
@@ -59,6 +61,10 @@ async function main(): Promise<number> {
     .find((arg) => arg.startsWith('--only='))
     ?.slice('--only='.length)
     .split(',');
+  const profile = args.includes('--profile');
+  const scaleRecords = Number(args.find((arg) => arg.startsWith('--scale-records='))?.slice(16) ?? 1_000_000);
+  const dir = join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
   const infraScripts = await infraModules();
   const { env } = await infraScripts.stack.ensureInfra({ log });
   const infra = {
@@ -71,9 +77,11 @@ async function main(): Promise<number> {
   const scenarios: Record<string, unknown> = {};
   try {
     sims = await startBenchSimulators();
-    const ctx = scenarioContext({ quick, infra, sims, log });
+    const ctx = scenarioContext({ quick, profile, scaleRecords, resultsDir: dir, infra, sims, log });
     for (const [name, run] of Object.entries(SCENARIOS)) {
       if (only && !only.includes(name)) continue;
+      // Scale (1M records) is a full-mode scenario: no CI smoke run can afford it.
+      if (quick && name === 'scale' && !only?.includes('scale')) continue;
       const began = Date.now();
       try {
         scenarios[name] = await run(ctx);
@@ -105,8 +113,6 @@ async function main(): Promise<number> {
     checks,
   };
   const text = JSON.stringify(document, null, 2);
-  const dir = join(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
   writeFileSync(file, `${text}\n`);
   process.stdout.write(`${text}\n`);

@@ -4,6 +4,11 @@ import type { BenchSimulators } from './bench-simulators.ts';
 /** What every scenario gets: the mode, the infrastructure, the simulators and a pipeline factory. */
 export interface ScenarioContext {
   quick: boolean;
+  /** Run the throughput scenario's product loader under node --cpu-prof and summarise it. */
+  profile: boolean;
+  /** Records for the scale scenario (default 1,000,000). */
+  scaleRecords: number;
+  resultsDir: string;
   infra: InfraEnv;
   sims: BenchSimulators;
   /** Upper bound for any wait inside a scenario. */
@@ -14,13 +19,16 @@ export interface ScenarioContext {
 
 export function scenarioContext(options: {
   quick: boolean;
+  profile: boolean;
+  scaleRecords: number;
+  resultsDir: string;
   infra: InfraEnv;
   sims: BenchSimulators;
   log: (line: string) => void;
 }): ScenarioContext {
   return {
     ...options,
-    timeoutMs: options.quick ? 180_000 : 900_000,
+    timeoutMs: options.quick ? 120_000 : 1_800_000,
     pipeline: (name, pipelineOptions = {}) =>
       BenchPipeline.create({ name, infra: options.infra, sims: options.sims, ...pipelineOptions }),
   };

@@ -46,13 +46,11 @@ async function runMode(
   const loader = await pipeline.startLoader(mode);
   // Small pages keep the ION side busy for the window too (the default 500 would list the backlog in seconds).
   const extractor = await pipeline.startExtractor({ EXTRACTOR_PAGE_SIZE: '100' });
-  await sleep(3000);
   const windowStart = Date.now();
-  const run = extractor.scheduler.runTenantNow(tenant.tenantId, { trigger: 'manual' });
+  await pipeline.requestExtraction(tenant.tenantId);
   await sleep(windowMs);
   const windowEnd = Date.now();
   await extractor.stop();
-  await run.catch(() => undefined);
   await loader.stop();
   const zendesk = (await ctx.sims.zendeskRequests(tenant.subdomain)).map((e: ZendeskLogEntry) => ({
     time: Date.parse(e.time),

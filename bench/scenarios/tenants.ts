@@ -19,17 +19,13 @@ async function runMode(ctx: ScenarioContext, mode: LoaderMode, tenantCount: numb
     for (let i = 0; i < tenantCount; i++) tenants.push(await pipeline.addTenant({ records }));
     const loader = await pipeline.startLoader(mode);
     const extractor = await pipeline.startExtractor();
-    await sleep(3000);
     const started = Date.now();
     const published = new Map<string, number>();
+    const requests = await Promise.all(tenants.map((tenant) => pipeline.requestExtraction(tenant.tenantId)));
     const runs = Promise.all(
-      tenants.map(async (tenant) => {
-        const result = await extractor.scheduler.runTenantNow(tenant.tenantId, { trigger: 'manual' });
-        const count =
-          result.status === 'ran'
-            ? Object.values(result.summary.entities).reduce((sum, s) => sum + (s?.published ?? 0), 0)
-            : 0;
-        published.set(tenant.tenantId, count);
+      tenants.map(async (tenant, i) => {
+        const run = await pipeline.waitForRun(requests[i]!, ctx.timeoutMs);
+        published.set(tenant.tenantId, run.published);
       }),
     );
     const doneAt = new Map<string, number>();

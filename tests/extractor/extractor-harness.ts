@@ -20,7 +20,12 @@ export interface ExtractorHarness {
   topicPrefix: string;
   schema: IsolatedDatabaseSchema;
   /** Registers a simulator tenant in the extractor's database. */
-  addTenant(options: { tenantId: string; ionRpm?: number; erpConfig?: Record<string, unknown> }): Promise<void>;
+  addTenant(options: {
+    tenantId: string;
+    product?: 'm3' | 'csi';
+    ionRpm?: number;
+    erpConfig?: Record<string, unknown>;
+  }): Promise<void>;
   /** Every change event on the test's topics, decoded. */
   readEvents(entity: EntityName, expectAtLeast: number): Promise<ChangeEvent[]>;
   close(): Promise<void>;
@@ -72,11 +77,11 @@ async function startWith(
     service,
     topicPrefix,
     schema,
-    async addTenant({ tenantId, ionRpm, erpConfig }) {
+    async addTenant({ tenantId, product, ionRpm, erpConfig }) {
       await createTenant(service.db, vault, {
         id: tenantId.toLowerCase().replace(/_/g, '-'),
         name: tenantId,
-        product: 'm3',
+        product: product ?? 'm3',
         ionApiFile: simulator.ionapiFileFor(tenantId),
         ionRpm: ionRpm ?? 500,
         erpConfig: erpConfig ?? {},

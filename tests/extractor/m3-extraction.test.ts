@@ -147,3 +147,45 @@ test('a tenant locked by another extractor replica is skipped, not run twice', a
   assert.equal(first.status, 'ran');
   assert.deepEqual(second, { status: 'skipped', reason: 'running-here' });
 });
+
+test('with deletes enabled, records deleted in M3 become op=delete events with a null payload, published once', async () => {
+  const tenant = 'DEL_TST';
+  const tenantId = 'del-tst';
+  harness.simulator.addTenant({ tenantId: tenant, records: 100 });
+  await harness.addTenant({ tenantId: tenant, erpConfig: { deletes: true } });
+  const runOnce = async () => {
+    const result = await harness.service.scheduler.runTenantNow(tenantId);
+    if (result.status !== 'ran') throw new Error(JSON.stringify(result));
+    return result.summary;
+  };
+  assert.equal((await runOnce()).status, 'succeeded');
+  const dataset = harness.simulator.tenant(tenant).dataset;
+  const deleted = new Map<EntityName, string[]>([
+    ['supplier', dataset.mutate('supplier', { delete: 2 }).deleted],
+    ['purchase-order', dataset.mutate('purchase-order', { delete: 1 }).deleted],
+  ]);
+  const summary = await runOnce();
+  assert.equal(summary.status, 'succeeded', JSON.stringify(summary.entities));
+  for (const entity of ENTITY_NAMES) {
+    assert.equal(summary.entities[entity]?.published, deleted.get(entity)?.length ?? 0, `${entity} published`);
+  }
+  for (const [entity, keys] of deleted) {
+    const deletes = (await harness.readEvents(entity, keys.length)).filter(
+      (e) => e.tenantId === tenantId && e.op === 'delete',
+    );
+    assert.deepEqual(deletes.map((e) => e.naturalKey).sort(), [...keys].sort(), `${entity} deletes`);
+    for (const event of deletes) {
+      assert.equal(event.payload, null);
+      assert.equal(event.runId, summary.runId);
+    }
+  }
+  const since = harness.simulator.requestLog.lastSeq;
+  const again = await runOnce();
+  for (const entity of ENTITY_NAMES) assert.equal(again.entities[entity]?.published, 0, `${entity} republished`);
+  const audits = harness.simulator.requestLog
+    .entries({ tenant, sinceSeq: since })
+    .filter((e) => e.program === 'SES120MI');
+  assert.equal(audits.length, 4, 'one deletion-audit call per entity with a deletion source (not invoices)');
+  const acme = harness.simulator.requestLog.entries({ tenant: TENANT }).filter((e) => e.program === 'SES120MI');
+  assert.equal(acme.length, 0, 'a tenant without the flag never reads the deletion audit');
+});

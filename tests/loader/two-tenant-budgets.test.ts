@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultBurst } from '@mlc/common/rate-budget';
 import { partitionForTenant } from '@mlc/common/tenant-partitioner';
 import type { RunningLoader } from '@mlc/loader/loader-service';
@@ -63,7 +62,7 @@ before(async () => {
       zendeskShare: tenant.share,
     });
   }
-  loader = await startInProcess(stack, { LOADER_SHUTDOWN_TIMEOUT_MS: '3000', LOADER_MAX_ATTEMPTS: '10' });
+  loader = await startInProcess(stack, { LOADER_MAX_ATTEMPTS: '10' });
   seconds.solo = await loadAndTime(SOLO.id, 40_000);
   simulator.faults.setRules([
     { account: THROTTLED.id, path: '^/api/v2/', action: { kind: 'status', status: 429, retryAfterSec: 5 } },
@@ -72,9 +71,10 @@ before(async () => {
     stack,
     Array.from({ length: 1000 }, (_, n) => glAccountEvent(THROTTLED.id, n)),
   );
-  await waitFor('the throttled tenant to be refused', () =>
-    simulator.requestLog.entries({ account: THROTTLED.id }).some((entry) => entry.status === 429),
-  20_000,
+  await waitFor(
+    'the throttled tenant to be refused',
+    () => simulator.requestLog.entries({ account: THROTTLED.id }).some((entry) => entry.status === 429),
+    20_000,
   );
   // Twice the solo time is far beyond the 80 % the test accepts: no need to wait longer.
   seconds.shared = await loadAndTime(SHARED.id, Math.max(10_000, 2 * 1000 * seconds.solo!));
@@ -83,7 +83,9 @@ before(async () => {
 after(async () => {
   // Lets the throttled tenant's batch finish, so the loader drains quickly.
   simulator?.faults.setRules([]);
+  const stopping = performance.now();
   await loader?.stop();
+  console.log(JSON.stringify({ stopSeconds: Number(((performance.now() - stopping) / 1000).toFixed(1)) }));
   await stack?.close();
   await simulator?.close();
 });
@@ -149,7 +151,6 @@ test('each tenant stays within its own budget (plan rpm × share) in every windo
   for (const tenant of [THROTTLED, SOLO, SHARED]) {
     const budget = budgetOf(tenant);
     const times = requestTimes(tenant.id);
-    assert.ok(times.length > 0);
     assert.ok(peak(times, 60_000) <= budget, `${tenant.id}: ${peak(times, 60_000)} requests in 60 s, budget ${budget}`);
     // Each run is shorter than a minute: the budget's spreading (2 s burst, then the per-minute rate) is
     // checked on 5 s and 10 s windows too, with one request of slack for clock skew.

@@ -14,7 +14,7 @@ test('SIGKILLed loaders and extractors lose nothing and duplicate nothing in Zen
   const figures = await runCrashSoak({
     records: 3000,
     killsPerService: 3,
-    killGapMs: [500, 2500],
+    killGapMs: [300, 1500],
     changesPerKill: 15,
     convergeTimeoutMs: 45_000,
     log: (line) => process.stderr.write(`${line}\n`),

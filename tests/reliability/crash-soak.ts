@@ -231,7 +231,7 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       await sleep(between(options.killGapMs));
       await pipeline.kill(name);
       kills[name] += 1;
-      await sleep(between([0, 1500]));
+      await sleep(between([0, 800]));
       await pipeline.restart(name);
       log(`  kill ${index + 1}/${order.length}: ${name} (SIGKILL, restarted)`);
     }

@@ -137,10 +137,10 @@ test('every malformed MI answer ends the run as a clear failure; the extractor l
     const run = await runSuppliers();
     malformed = null;
     const text = JSON.stringify(run);
-    outcomes[name] = `${String(run.status)}: ${text.slice(0, 160)}`;
     // A bad answer fails the run (with its error), or, when the answer parses, the bad record is refused
     // and counted as failed (the 10 MB record: too large to publish).
     const refused = ((run.entities ?? []) as { failed?: number }[]).reduce((sum, row) => sum + (row.failed ?? 0), 0);
+    outcomes[name] = `${String(run.status)}: ${String(run.error ?? `${refused} record(s) refused`).slice(0, 160)}`;
     if (run.status === 'succeeded')
       assert.ok(refused > 0, `${name}: the bad record is counted as failed (${text.slice(0, 300)})`);
     else assert.match(text, /"error":"[^"]+/, `${name}: the run says what went wrong`);

@@ -35,7 +35,7 @@ function runFuzz(runs: number, env: Record<string, string>): Promise<{ exitCode:
     {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, FUZZ_RUNS: String(runs) },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 2, 2],
     },
   );
   return new Promise((done) => child.on('close', (code) => done({ exitCode: code ?? 1, runs })));

@@ -356,7 +356,8 @@ test('runs now --wait follows the request to the run the extractor started and p
   let polls = 0;
   let requestPolls = 0;
   const h = harness((call) => {
-    if (call.method === 'POST') return { status: 202, body: { requestId: 'q-1', requestedAt: new Date().toISOString() } };
+    if (call.method === 'POST')
+      return { status: 202, body: { requestId: 'q-1', requestedAt: new Date().toISOString() } };
     if (call.url.pathname === '/run-requests/q-1') {
       const states = [
         { status: 'pending', runId: null },

@@ -33,6 +33,10 @@ export const ERROR_CATALOG = {
   MLC_ZENDESK_AUTH_FAILED: { statusCode: 502, description: 'Zendesk refused the OAuth client or token' },
   MLC_ZENDESK_BULK_REJECTED: { statusCode: 502, description: 'Zendesk rejected a bulk request as a whole' },
   MLC_ZENDESK_ITEM_FAILED: { statusCode: 502, description: 'Zendesk reported a failure for one item of a job' },
+  MLC_DEPENDENCY_FAILED: {
+    statusCode: 424,
+    description: 'Not sent: a record it links to (a supplier organization) was refused by Zendesk',
+  },
   MLC_VALIDATION: { statusCode: 400, description: 'A request or input value is invalid' },
   MLC_NOT_FOUND: { statusCode: 404, description: 'The resource does not exist' },
   MLC_CONFLICT: { statusCode: 409, description: 'The resource exists or changed concurrently' },

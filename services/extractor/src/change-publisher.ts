@@ -6,7 +6,7 @@ import type { ChangeEvent, EntityName } from '@mlc/common/entities';
 import type { MlcErrorCode } from '@mlc/common/errors';
 import { changeEventKey, changeTopic, DLQ_TOPIC } from '@mlc/common/topics';
 import type { Message, Producer } from 'kafkajs';
-import type { ExtractedRecord, RejectedRecord } from './source-adapter.ts';
+import type { DeletedRecord, ExtractedRecord, RejectedRecord } from './source-adapter.ts';
 
 export interface ChangePublisherOptions {
   producer: Producer;
@@ -68,6 +68,34 @@ export class ChangePublisher {
       });
     }
     await this.#send(`${this.#options.topicPrefix ?? ''}${topic}`, messages);
+  }
+
+  /** op=delete events: payload null, contentHash of the null payload (the loader skips a repeated delete). */
+  async publishDeletes(context: PublishContext, deleted: readonly DeletedRecord[]): Promise<void> {
+    if (deleted.length === 0) return;
+    const extractedAt = new Date().toISOString();
+    const hash = contentHash(null);
+    const messages: Message[] = [];
+    for (const record of deleted) {
+      const event: ChangeEvent = {
+        eventId: randomUUID(),
+        tenantId: context.tenantId,
+        entity: context.entity,
+        naturalKey: record.naturalKey,
+        op: 'delete',
+        sourceModifiedAt: record.sourceModifiedAt,
+        extractedAt,
+        runId: context.runId,
+        contentHash: hash,
+        payload: null,
+      };
+      messages.push({
+        key: changeEventKey(context.tenantId, context.entity, record.naturalKey),
+        value: await this.#options.codec.encodeChangeEvent(event),
+        headers: { tenantId: context.tenantId },
+      });
+    }
+    await this.#send(`${this.#options.topicPrefix ?? ''}${changeTopic(context.entity)}`, messages);
   }
 
   /** Dead-letters records the ERP returned that cannot become payloads; the run continues. */

@@ -57,6 +57,13 @@ export function createPgPublishedRecordStore(db: pg.Pool): PublishedRecordStore 
         ],
       );
     },
+    async remove(tenantId, entity, naturalKeys) {
+      if (naturalKeys.length === 0) return;
+      await db.query(
+        'DELETE FROM published_records WHERE tenant_id = $1 AND entity = $2 AND natural_key = ANY($3::text[])',
+        [tenantId, entity, naturalKeys],
+      );
+    },
     async forget(tenantId, entity) {
       await db.query('DELETE FROM published_records WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2)', [
         tenantId,

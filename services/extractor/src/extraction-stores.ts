@@ -21,6 +21,8 @@ export interface PublishedRecordStore {
     records: readonly { naturalKey: string; contentHash: string; sourceVersion: string | null }[],
   ): Promise<void>;
   forget(tenantId: string, entity?: EntityName): Promise<void>;
+  /** Deleted records: a record created again later is published again. */
+  remove(tenantId: string, entity: EntityName, naturalKeys: readonly string[]): Promise<void>;
 }
 
 export interface EntityRunStats {

@@ -25,6 +25,20 @@ export interface ChangePage<E extends EntityName = EntityName> {
   newWatermark: string | null;
 }
 
+/** A record the ERP reports deleted (M3 deletion audit); published as op=delete with a null payload. */
+export interface DeletedRecord {
+  naturalKey: string;
+  sourceModifiedAt: string | null;
+  sourceVersion: string | null;
+}
+
+export interface DeletionPage {
+  deleted: DeletedRecord[];
+  nextCursor?: string;
+  /** The highest delta position seen so far; deletions share the clock of changes (M3 LMTS). */
+  newWatermark: string | null;
+}
+
 /**
  * What an ERP adapter does, and nothing more (in the manner of a Kafka Connect source task): list the
  * changed records of an entity since a watermark, one page at a time. Watermarks, publishing, budgets,
@@ -37,6 +51,11 @@ export interface SourceAdapter {
     watermark: string | null,
     pageCursor: string | undefined,
   ): Promise<ChangePage<E>>;
+  /** Present when the tenant enables deletes: whether an entity has a deletion source, and its listing. */
+  deletions?: {
+    covers(entity: EntityName): boolean;
+    list(entity: EntityName, watermark: string | null, pageCursor: string | undefined): Promise<DeletionPage>;
+  };
 }
 
 /** The larger of two delta positions; positions are increasing numbers or ISO timestamps of equal form. */

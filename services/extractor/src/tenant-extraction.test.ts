@@ -50,6 +50,9 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
       for (const r of records) hashes.set(r.naturalKey, r);
     },
     forget: async () => hashes.clear(),
+    remove: async (_t, _e, keys) => {
+      for (const k of keys) hashes.delete(k);
+    },
   };
   const publisher = {
     publish: async (_c: unknown, records: { naturalKey: string }[]) => {

@@ -106,6 +106,33 @@ async function extractEntity(
         'page published',
       );
     } while (cursor !== undefined);
+    const deletions = deps.adapter.deletions;
+    if (deletions?.covers(entity)) {
+      cursor = undefined;
+      do {
+        if (deps.signal?.aborted) throw new RunAbandoned('shutdown');
+        const page = await deletions.list(entity, watermark, cursor);
+        stats.pages += 1;
+        stats.recordsRead += page.deleted.length;
+        // Only records published before (and not deleted since) get a delete event: re-reading the
+        // overlap, or a record created and deleted between runs, publishes nothing.
+        const known = await deps.published.hashes(
+          tenantId,
+          entity,
+          page.deleted.map((d) => d.naturalKey),
+        );
+        const gone = page.deleted.filter((d) => known.has(d.naturalKey));
+        await deps.publisher.publishDeletes(context, gone);
+        await deps.published.remove(
+          tenantId,
+          entity,
+          gone.map((d) => d.naturalKey),
+        );
+        stats.published += gone.length;
+        high = laterPosition(high, page.newWatermark);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    }
     if (high !== null && high !== watermark) await deps.watermarks.commit(tenantId, entity, high);
     stats.status = 'succeeded';
   } catch (error) {

@@ -183,6 +183,7 @@ export class TenantRuntimes {
       mi: createM3MiClient(ion, company === undefined ? {} : { company }),
       // `erpConfig.m3LineSource: "mi"` reads PO lines per PO (PPS200MI/LstLine) where EXPORTMI may not read MPLINE.
       linesPerRecord: tenant.erpConfig.m3LineSource === 'mi',
+      deletes: tenant.erpConfig.deletes === true,
     });
     return { adapter, sourceName: m3SourceName };
   }

@@ -111,7 +111,10 @@ export class ChangeConsumer {
     });
   }
 
-  /** kafkajs `stop` waits for the running batches: in-flight work is drained and committed first. */
+  /**
+   * kafkajs `stop` stops fetching and waits for the running batches, which commit through their own
+   * payload (see `#eachBatch`): in-flight work is drained and committed before the group is left.
+   */
   async stop(): Promise<void> {
     await this.#consumer.stop();
     await this.#consumer.disconnect();
@@ -122,7 +125,14 @@ export class ChangeConsumer {
     this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset });
   }
 
-  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async #eachBatch({
+    batch,
+    resolveOffset,
+    commitOffsetsIfNecessary,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const topic = batch.topic.slice(this.#prefix.length);
     const windows = this.#options.replayWindows?.active(topic, batch.partition)
@@ -182,7 +192,11 @@ export class ChangeConsumer {
     const last = batch.lastOffset();
     const next = BigInt(last) + 1n;
     resolveOffset(last);
-    await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+    // The batch's own commit, not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once
+    // `stop()` began, so a batch drained during a SIGTERM would be re-read by the next replica.
+    await commitOffsetsIfNecessary({
+      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString() }] }],
+    });
     this.#positions.set(`${topic}|${batch.partition}`, next);
     const lag = Number(BigInt(batch.highWatermark) - next);
     this.#options.onBatch?.(topic, batch.partition, batch.messages.length, lag);

@@ -47,7 +47,8 @@ function classify(url: string): RequestFacts {
     };
   }
   if (seg[2] === 'CSI')
-    return { tenant, requestClass: 'api', program: seg[7] ?? null, transaction: seg[6] ?? null, injected: null };
+    // /{ti}/CSI/IDORequestService/ido/{load|info}/{IDO}: the IDO is the program, the operation the transaction.
+    return { tenant, requestClass: 'api', program: seg[6] ?? null, transaction: seg[5] ?? null, injected: null };
   return { tenant, requestClass: 'api', program: null, transaction: null, injected: null };
 }
 

@@ -7,13 +7,7 @@
  */
 import type { DistributorDataset } from './distributor-dataset.ts';
 import { COMPANY, type DatasetEntity, DIVISIONS } from './distributor-records.ts';
-import {
-  compareValues,
-  conditionHolds,
-  parseExportQuery,
-  type QueryCondition,
-  QueryError,
-} from './exportmi-query.ts';
+import { compareValues, conditionHolds, parseExportQuery, type QueryCondition, QueryError } from './exportmi-query.ts';
 import { type MiError, recordNotFound } from './m3-mi-response.ts';
 import {
   customerMi,

@@ -20,6 +20,10 @@ export interface EndpointLimits {
   ticketUpdatesPerMinute: number | null;
   /** PUT /tickets/{id}: updates per ticket per 10 minutes (docs: 30). */
   ticketUpdatesPerTicketPer10Min: number | null;
+  /** Window of the per-account ticket update limit: 60 s like the real API, shorter in tests. */
+  ticketUpdateWindowMs: number;
+  /** Window of the per-ticket update limit: 10 minutes like the real API, shorter in tests. */
+  ticketUpdatePerTicketWindowMs: number;
   /** Single user update (PUT /users/{id}, create_or_update that updates): per user per minute (docs: 5). */
   userUpdatesPerMinute: number | null;
   /** Single organization update (PUT /organizations/{id}, create_or_update that updates): per organization per minute (docs: 5). */
@@ -215,6 +219,8 @@ export interface AccountState {
 const DEFAULT_ENDPOINT_LIMITS: EndpointLimits = {
   ticketUpdatesPerMinute: 100,
   ticketUpdatesPerTicketPer10Min: 30,
+  ticketUpdateWindowMs: 60_000,
+  ticketUpdatePerTicketWindowMs: 600_000,
   userUpdatesPerMinute: 5,
   organizationUpdatesPerMinute: 5,
   maxConcurrentJobs: 30,

@@ -7,7 +7,7 @@ import { ticketView } from './record-views.ts';
 import { accountOf, contextOf } from './request-context.ts';
 import { bodyObject, bulkItems, idList, nextStamp, numericId, type SimulatorRuntime } from './simulator-runtime.ts';
 import { addDetail, detailsText } from './user-writes.ts';
-import { type FieldErrorDetail, zendeskErrors } from './zendesk-errors.ts';
+import { type FieldErrorDetail, ZendeskHttpError, zendeskErrors } from './zendesk-errors.ts';
 
 type TicketChange = { ok: true; ticket: TicketRecord } | { ok: false; details: Record<string, FieldErrorDetail[]> };
 
@@ -70,6 +70,28 @@ function store(account: AccountState, ticket: TicketRecord, now: number): void {
   account.searchIndex.set(ticket.id, versions);
 }
 
+/** The update-ticket limit per account; update_many counts against it like a single update. */
+function takeAccountTicketUpdate(runtime: SimulatorRuntime, account: AccountState): void {
+  const limits = account.endpointLimits;
+  runtime.rateLimiter.takeEndpoint(
+    `${account.subdomain}|ticket-update`,
+    limits.ticketUpdatesPerMinute,
+    limits.ticketUpdateWindowMs,
+    'Number of allowed ticket updates per minute exceeded',
+  );
+}
+
+/** The update limit per ticket: every ticket an update_many job changes counts as one update of it. */
+function takeTicketUpdate(runtime: SimulatorRuntime, account: AccountState, ticketId: number): void {
+  const limits = account.endpointLimits;
+  runtime.rateLimiter.takeEndpoint(
+    `${account.subdomain}|ticket-update|${ticketId}`,
+    limits.ticketUpdatesPerTicketPer10Min,
+    limits.ticketUpdatePerTicketWindowMs,
+    'Number of allowed updates to this ticket per 10 minutes exceeded',
+  );
+}
+
 function isStale(ticket: TicketRecord, input: Record<string, unknown>): boolean {
   return (
     input.safe_update === true && typeof input.updated_stamp === 'string' && input.updated_stamp !== ticket.updated_at
@@ -129,19 +151,8 @@ export function registerTicketRoutes(app: FastifyInstance, runtime: SimulatorRun
     const account = accountOf(request);
     const ticket = account.tickets.get(numericId(request.params.id));
     if (!ticket) throw zendeskErrors.recordNotFound();
-    const limits = account.endpointLimits;
-    runtime.rateLimiter.takeEndpoint(
-      `${account.subdomain}|ticket-update`,
-      limits.ticketUpdatesPerMinute,
-      60_000,
-      'Number of allowed ticket updates per minute exceeded',
-    );
-    runtime.rateLimiter.takeEndpoint(
-      `${account.subdomain}|ticket-update|${ticket.id}`,
-      limits.ticketUpdatesPerTicketPer10Min,
-      600_000,
-      'Number of allowed updates to this ticket per 10 minutes exceeded',
-    );
+    takeAccountTicketUpdate(runtime, account);
+    takeTicketUpdate(runtime, account, ticket.id);
     const input = bodyObject(request).ticket as Record<string, unknown> | undefined;
     if (!input || typeof input !== 'object') throw zendeskErrors.invalidParameter('ticket must be an object');
     if (isStale(ticket, input)) throw zendeskErrors.updateConflict();
@@ -156,6 +167,7 @@ export function registerTicketRoutes(app: FastifyInstance, runtime: SimulatorRun
 
   app.put('/api/v2/tickets/update_many', async (request) => {
     const account = accountOf(request);
+    takeAccountTicketUpdate(runtime, account);
     const body = bodyObject(request);
     const ids = idList(request.query, 'ids');
     const items: Record<string, unknown>[] = ids
@@ -184,6 +196,12 @@ export function registerTicketRoutes(app: FastifyInstance, runtime: SimulatorRun
         }
         const change = changeTicket(account, ticket, item, runtime.now());
         if (!change.ok) return failedResult(index, 'update', 'RecordInvalid', detailsText(change.details), id);
+        try {
+          takeTicketUpdate(runtime, account, id);
+        } catch (error) {
+          if (!(error instanceof ZendeskHttpError)) throw error;
+          return failedResult(index, 'update', 'APIRateLimitExceeded', String(error.body.description), id);
+        }
         store(account, change.ticket, runtime.now());
         return { id, index, action: 'update', status: 'Updated', success: true };
       }),

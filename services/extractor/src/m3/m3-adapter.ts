@@ -1,7 +1,7 @@
 import type { EntityName, EntityPayloads } from '@mlc/common/entities';
 import { NATURAL_KEY } from '@mlc/common/entities';
 import { MlcError } from '@mlc/common/errors';
-import type { ChangePage, ExtractedRecord, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
+import type { ChangePage, DeletionPage, ExtractedRecord, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
 import { laterPosition } from '../source-adapter.ts';
 import { EXPORTMI_SEPARATOR, exportMiQuery, queryLiteral, splitRepl } from './exportmi-select.ts';
 import {
@@ -38,6 +38,8 @@ export interface M3AdapterOptions {
     candidates: { naturalKey: string; version: string }[],
   ) => Promise<Set<string>>;
   sources?: { [E in EntityName]?: M3EntitySource<E> };
+  /** The tenant enabled deletion audit: deletions come from SES120MI/LstDeleted as op=delete events. */
+  deletes?: boolean;
 }
 
 type Normalized<E extends EntityName> = ExtractedRecord<E> & { raw: MiRecord };
@@ -263,7 +265,47 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
     };
   }
 
+  /**
+   * SES120MI/LstDeleted of the entity's table after the (overlapped) watermark, oldest first; a full page
+   * continues from its last LMTS (records changed strictly after it).
+   */
+  async function listDeletions(
+    entity: EntityName,
+    watermark: string | null,
+    cursor: string | undefined,
+  ): Promise<DeletionPage> {
+    const source = sources[entity] as M3EntitySource;
+    const deletion = source.deletion;
+    if (deletion === undefined) return { deleted: [], newWatermark: watermark };
+    const inputs: Record<string, string> = { FILE: deletion.file };
+    const from = cursor ?? pollFrom(source, watermark);
+    if (from !== undefined) inputs.LMTS = from;
+    const page = await options.mi.execute('SES120MI', 'LstDeleted', inputs, { maxrecs: options.pageSize });
+    const deleted = page.flatMap((raw) => {
+      const key = raw[deletion.keyField]?.trim() ?? '';
+      if (key === '' || (raw.FILE !== undefined && raw.FILE.trim() !== deletion.file)) return [];
+      const date = /^\d{8}$/.test(raw.DLDT?.trim() ?? '') ? miDate(raw.DLDT, 'DLDT') : null;
+      return [
+        {
+          naturalKey: key,
+          sourceModifiedAt: date === null ? null : `${date}T00:00:00.000Z`,
+          sourceVersion: raw.LMTS?.trim() || null,
+        },
+      ];
+    });
+    const last = page.at(-1)?.LMTS?.trim();
+    const nextCursor = page.length >= options.pageSize && last !== undefined && last !== from ? last : undefined;
+    return {
+      deleted,
+      ...(nextCursor === undefined ? {} : { nextCursor }),
+      newWatermark: maxStamp(page, 'LMTS', watermark),
+    };
+  }
+
   return {
+    ...(options.deletes === true
+      ? { deletions: { covers: (entity: EntityName) => sources[entity].deletion !== undefined, list: listDeletions } }
+      : {}),
     entities: Object.keys(sources) as EntityName[],
     listChanges(entity, watermark, pageCursor) {
       const source = sources[entity] as M3EntitySource<typeof entity>;

@@ -23,6 +23,12 @@ interface M3SourceBase<E extends EntityName> {
   modifiedDateField?: string;
   normalize: (record: MiRecord) => EntityPayloads[E];
   /**
+   * Where SES120MI/LstDeleted reports deletions of this entity: the table (`FILE`) and the output field
+   * holding the natural key. Entities whose natural key is not one table key field (invoices: a posted
+   * ledger entry is reversed, not deleted) have none.
+   */
+  deletion?: { file: string; keyField: string };
+  /**
    * Lines of a record (PO lines), merged into the payload. Read from `table` by key range for a page of
    * records (one EXPORTMI call per page of lines); `program/transaction` is the one-call-per-record
    * fallback for tenants whose EXPORTMI may not read the table.
@@ -189,6 +195,7 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     fixedInputs: {},
     modifiedDateField: 'LMDT',
     normalize: supplier,
+    deletion: { file: 'CIDMAS', keyField: 'PK01' },
   },
   customer: {
     kind: 'mi-list',
@@ -202,6 +209,7 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     fixedInputs: {},
     modifiedDateField: 'LMDT',
     normalize: customer,
+    deletion: { file: 'OCUSMA', keyField: 'PK01' },
   },
   // PPSSPPMI/LstSupHead filters by LMTS but has no start key, so a large delta cannot be paged through
   // it: PO heads come from their table (MPHEAD) by key cursor, lines from MPLINE for the page's key
@@ -216,6 +224,7 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     keyColumn: 'PUNO',
     modifiedDateField: 'LMDT',
     normalize: purchaseOrderHead,
+    deletion: { file: 'MPHEAD', keyField: 'PK01' },
     lines: {
       program: 'PPS200MI',
       transaction: 'LstLine',
@@ -246,6 +255,7 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
     fixedInputs: { AITP: '1' },
     modifiedDateField: 'LMDT',
     normalize: glAccount,
+    deletion: { file: 'FCHACC', keyField: 'PK01' },
   },
   // Posted AP invoices have no list-by-date transaction: the supplier ledger table, invoice rows only.
   invoice: {

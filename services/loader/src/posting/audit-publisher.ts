@@ -45,7 +45,12 @@ export function deadLetterOf(posting: Posting): DeadLetter {
     zendeskTarget: posting.zendeskTarget,
     // Zendesk's answer verbatim (status, error, description, details): what an operator needs to fix it.
     reason: error === null ? posting.status : JSON.stringify(error),
-    errorCode: posting.status === 'failed' ? 'MLC_ZENDESK_ITEM_FAILED' : 'MLC_HTTP_RETRIES_EXHAUSTED',
+    errorCode:
+      error?.error === 'MLC_DEPENDENCY_FAILED'
+        ? error.error
+        : posting.status === 'failed'
+          ? 'MLC_ZENDESK_ITEM_FAILED'
+          : 'MLC_HTTP_RETRIES_EXHAUSTED',
     attempts: posting.attempts,
     runId: posting.runId,
     failedAt: posting.postedAt,

@@ -133,3 +133,86 @@ test('two versions of one record in a batch post only the latest', async () => {
   assert.equal(postings[0]?.contentHash, 'new');
   assert.equal(postings[0]?.source.offset, '2');
 });
+
+function invoiceEvent(invoice: string, supplier: string, offset: number): InboundEvent {
+  const event: ChangeEvent<'invoice'> = {
+    eventId: `i${offset}`,
+    tenantId: 'acme',
+    entity: 'invoice',
+    naturalKey: `${supplier}:${invoice}:2026`,
+    op: 'upsert',
+    sourceModifiedAt: null,
+    extractedAt: '2026-01-01T00:00:00Z',
+    runId: 'r1',
+    contentHash: `h-${invoice}`,
+    payload: {
+      invoiceNumber: invoice,
+      supplierNumber: supplier,
+      division: null,
+      invoiceYear: '2026',
+      invoiceDate: '2026-01-02',
+      dueDate: '2026-02-01',
+      currency: 'EUR',
+      amount: '1.00',
+      openAmount: '0',
+      paymentStatus: 'paid',
+      lastPaymentDate: null,
+      poNumber: null,
+    },
+  };
+  return { event, source: { topic: 'cloudsuite.invoice.v1', partition: 0, offset: String(offset) }, force: false };
+}
+
+/** A processor whose state store knows the organizations of `refused` only as refused (never applied). */
+function dependencyProcessor(refused: ReadonlySet<string>, dependencyWaitMs: number) {
+  const target = new FakeTarget();
+  const lookups: number[] = [];
+  const processor = new PostingBatchProcessor({
+    tenants: { get: async (tenantId) => ({ tenantId, mapping: DEFAULT_MAPPING, target: () => target }) },
+    state: {
+      load: async (keys) => {
+        lookups.push(keys.length);
+        return new Map();
+      },
+      refused: async (keys) =>
+        new Map(
+          keys
+            .filter((key) => refused.has(key.split('|')[2]!))
+            .map((key) => [key, { status: 'failed' as const, errorCode: 'RecordInvalid' }]),
+        ),
+    },
+    sink: { record: async () => {} },
+    batchSize: 100,
+    maxAttempts: 3,
+    retryBaseMs: 1,
+    dependencyWaitMs,
+  });
+  return { processor, target, lookups };
+}
+
+test('invoices of a supplier whose organization Zendesk refused are dead-lettered at once, not after the dependency wait', async () => {
+  const { processor, target, lookups } = dependencyProcessor(new Set(['S1']), 30_000);
+  const started = Date.now();
+  const postings = await processor.process(
+    Array.from({ length: 50 }, (_, n) => invoiceEvent(`INV${n}`, 'S1', n)),
+  );
+  assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`);
+  assert.equal(postings.length, 50);
+  for (const posting of postings) {
+    assert.equal(posting.status, 'dead_lettered');
+    assert.equal(posting.error?.error, 'MLC_DEPENDENCY_FAILED');
+    assert.match(posting.error?.description ?? '', /acme:supplier:S1.*failed \(RecordInvalid\)/);
+  }
+  assert.equal(target.calls.length, 0, 'nothing is sent for a refused dependency');
+  // One lookup of the invoices' applied states, then one of the one organization they all link to.
+  assert.deepEqual(lookups, [50, 1]);
+});
+
+test('invoices of a supplier whose organization is merely not there yet wait for it (bounded), then go to Zendesk', async () => {
+  const { processor, target } = dependencyProcessor(new Set(), 300);
+  const started = Date.now();
+  const postings = await processor.process([invoiceEvent('INV1', 'S2', 1), invoiceEvent('INV2', 'S3', 2)]);
+  assert.ok(Date.now() - started >= 300, 'the dependency wait was skipped');
+  assert.deepEqual(target.calls, [2]);
+  assert.ok(postings.every((posting) => posting.status === 'applied'));
+});

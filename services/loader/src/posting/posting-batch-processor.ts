@@ -37,8 +37,16 @@ export interface TenantDirectory {
   get(tenantId: string): Promise<TenantZendesk>;
 }
 
+/** Why a record was never applied: its latest posting was refused (failed) or gave up (dead-lettered). */
+export interface RefusedState {
+  status: 'failed' | 'dead_lettered';
+  errorCode: string | null;
+}
+
 export interface PostingStateStore {
   load(keys: readonly string[]): Promise<Map<string, AppliedState>>;
+  /** Of `keys` (records without an applied posting), those whose latest posting is failed or dead-lettered. */
+  refused?(keys: readonly string[]): Promise<Map<string, RefusedState>>;
 }
 
 /** Where postings go once decided: audit topic, posting_history, DLQ. Must be durable when it resolves. */
@@ -181,16 +189,31 @@ export class PostingBatchProcessor {
         organizationIds.set(posting.externalId, posting.zendeskId);
       }
     }
-    await this.#awaitLinkedOrganizations(rest, organizationIds);
+    const refusedInBatch = new Map<string, RefusedState>();
+    for (const posting of postings) {
+      if (posting.objectType === 'organization' && (posting.status === 'failed' || posting.status === 'dead_lettered')) {
+        refusedInBatch.set(postingStateKey(posting.tenantId, 'supplier', posting.naturalKey, posting.zendeskTarget), {
+          status: posting.status,
+          errorCode: posting.error?.error ?? null,
+        });
+      }
+    }
+    const refused = await this.#awaitLinkedOrganizations(rest, organizationIds, refusedInBatch);
+    const knownOrganizations = await this.#knownOrganizationIds(rest, organizationIds);
     const ready: Pending[] = [];
     for (const item of rest) {
+      const refusal = this.#refusedDependency(item, refused);
+      if (refusal !== null) {
+        postings.push(this.#posting(item, 'dead_lettered', item.previous?.zendeskId ?? null, 0, refusal));
+        continue;
+      }
       const organizationExternalId = item.record.organizationExternalId;
       if (organizationExternalId === undefined) {
         ready.push(item);
         continue;
       }
       const organizationId =
-        organizationIds.get(organizationExternalId) ?? (await this.#knownOrganizationId(item, organizationExternalId));
+        organizationIds.get(organizationExternalId) ?? knownOrganizations.get(organizationExternalId) ?? null;
       if (organizationId) {
         item.record = {
           ...item.record,
@@ -225,17 +248,26 @@ export class PostingBatchProcessor {
     return postings;
   }
 
-  /** Waits (bounded) until every organization that a lookup of these records references was applied. */
+  /**
+   * Waits (bounded, once for the whole batch) until every organization that a lookup of these records
+   * references was applied. An organization whose latest posting was refused is not waited for: Zendesk
+   * already said no, so waiting would only hold the partition for nothing. Returns those, by state key.
+   */
   async #awaitLinkedOrganizations(
     items: readonly Pending[],
     written: ReadonlyMap<string, string | null>,
-  ): Promise<void> {
+    refusedInBatch: ReadonlyMap<string, RefusedState>,
+  ): Promise<Map<string, RefusedState>> {
+    const refused = new Map<string, RefusedState>();
     const missing = new Set<string>();
     for (const { record } of items) {
       if (record.linkedSupplier === undefined) continue;
       const key = postingStateKey(record.tenantId, 'supplier', record.linkedSupplier, 'organization');
       const externalId = externalIdFor(record.tenantId, 'supplier', record.linkedSupplier);
-      if (!this.#applied.has(key) && !written.get(externalId)) missing.add(key);
+      if (this.#applied.has(key) || written.get(externalId)) continue;
+      const inBatch = refusedInBatch.get(key);
+      if (inBatch) refused.set(key, inBatch);
+      else missing.add(key);
     }
     const deadline = Date.now() + this.#options.dependencyWaitMs;
     for (let attempt = 0; missing.size > 0; attempt++) {
@@ -244,15 +276,59 @@ export class PostingBatchProcessor {
         this.#applied.set(key, state);
         missing.delete(key);
       }
-      if (missing.size === 0 || Date.now() >= deadline) return;
+      if (missing.size > 0 && this.#options.state.refused) {
+        for (const [key, state] of await this.#options.state.refused([...missing])) {
+          refused.set(key, state);
+          missing.delete(key);
+        }
+      }
+      if (missing.size === 0 || Date.now() >= deadline) break;
       await sleep(Math.min(100 * 2 ** attempt, 2000, Math.max(0, deadline - Date.now())));
     }
+    return refused;
   }
 
-  async #knownOrganizationId(item: Pending, organizationExternalId: string): Promise<string | null> {
-    const key = postingStateKey(item.record.tenantId, 'supplier', item.record.naturalKey, 'organization');
-    const known = this.#applied.get(key) ?? (await this.#options.state.load([key])).get(key);
-    return known?.zendeskId && organizationExternalId ? known.zendeskId : null;
+  /** The dead letter's error of a record whose linked organization was refused, or null. */
+  #refusedDependency(item: Pending, refused: ReadonlyMap<string, RefusedState>): ZendeskErrorInfo | null {
+    const { record } = item;
+    if (record.linkedSupplier === undefined) return null;
+    const state = refused.get(postingStateKey(record.tenantId, 'supplier', record.linkedSupplier, 'organization'));
+    if (state === undefined) return null;
+    const organization = externalIdFor(record.tenantId, 'supplier', record.linkedSupplier);
+    return {
+      status: 0,
+      error: 'MLC_DEPENDENCY_FAILED',
+      description: `not sent: organization ${organization} was never applied, its latest posting is ${state.status}${
+        state.errorCode ? ` (${state.errorCode})` : ''
+      }; retry this record once the supplier is fixed`,
+      details: { organization, organizationStatus: state.status, organizationError: state.errorCode },
+    };
+  }
+
+  /**
+   * Zendesk ids of the organizations that supplier contacts belong to and that this batch did not write
+   * (applied earlier): one lookup for the batch, not one per contact.
+   */
+  async #knownOrganizationIds(
+    items: readonly Pending[],
+    written: ReadonlyMap<string, string | null>,
+  ): Promise<Map<string, string>> {
+    const known = new Map<string, string>();
+    const wanted = new Map<string, string>();
+    for (const { record } of items) {
+      const externalId = record.organizationExternalId;
+      if (externalId === undefined || written.get(externalId)) continue;
+      const key = postingStateKey(record.tenantId, 'supplier', record.naturalKey, 'organization');
+      const cached = this.#applied.get(key)?.zendeskId;
+      if (cached) known.set(externalId, cached);
+      else wanted.set(key, externalId);
+    }
+    if (wanted.size > 0) {
+      for (const [key, state] of await this.#options.state.load([...wanted.keys()])) {
+        if (state.zendeskId) known.set(wanted.get(key)!, state.zendeskId);
+      }
+    }
+    return known;
   }
 
   async #write(items: readonly Pending[], tenants: Map<string, TenantZendesk>): Promise<Posting[]> {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { AppliedState, Posting } from './posting.ts';
-import type { PostingSink, PostingStateStore } from './posting-batch-processor.ts';
+import type { PostingSink, PostingStateStore, RefusedState } from './posting-batch-processor.ts';
 
 const COLUMNS = [
   'tenant_id',
@@ -45,6 +45,20 @@ function row(posting: Posting): unknown[] {
   ];
 }
 
+/** Audit keys (`tenant|entity|naturalKey|zendeskTarget`, natural keys may hold `|`) as four column arrays. */
+function keyParts(keys: readonly string[]): string[][] {
+  const columns: string[][] = [[], [], [], []];
+  for (const key of keys) {
+    const [tenantId = '', entity = '', ...rest] = key.split('|');
+    const zendeskTarget = rest.pop() ?? '';
+    columns[0]!.push(tenantId);
+    columns[1]!.push(entity);
+    columns[2]!.push(rest.join('|'));
+    columns[3]!.push(zendeskTarget);
+  }
+  return columns;
+}
+
 /**
  * posting_history in PostgreSQL: the append-only history of every posting and the source of truth for
  * idempotency. Why PostgreSQL rather than the compacted audit topic: a posting is durable here before its
@@ -79,11 +93,7 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
   async load(keys: readonly string[]): Promise<Map<string, AppliedState>> {
     const states = new Map<string, AppliedState>();
     if (keys.length === 0) return states;
-    const parts = keys.map((key) => {
-      const [tenantId = '', entity = '', ...rest] = key.split('|');
-      const zendeskTarget = rest.pop() ?? '';
-      return [tenantId, entity, rest.join('|'), zendeskTarget];
-    });
+    const parts = keyParts(keys);
     const result = await this.#pool.query<{
       tenant_id: string;
       entity: string;
@@ -101,13 +111,46 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
           AND h.zendesk_target = k.zendesk_target
         WHERE h.status = 'applied'
         ORDER BY h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.id DESC`,
-      [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), parts.map((p) => p[3])],
+      parts,
     );
     for (const r of result.rows) {
       states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
         contentHash: r.content_hash,
         zendeskId: r.zendesk_id,
         body: r.body,
+      });
+    }
+    return states;
+  }
+
+  /** Of `keys`, those whose latest posting (`unchanged` aside) is failed or dead-lettered. */
+  async refused(keys: readonly string[]): Promise<Map<string, RefusedState>> {
+    const states = new Map<string, RefusedState>();
+    if (keys.length === 0) return states;
+    const result = await this.#pool.query<{
+      tenant_id: string;
+      entity: string;
+      natural_key: string;
+      zendesk_target: string;
+      status: 'failed' | 'dead_lettered';
+      error_code: string | null;
+    }>(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (h.tenant_id, h.entity, h.natural_key, h.zendesk_target)
+                h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.status, h.error_code
+           FROM ${this.#table} h
+           JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant_id, entity, natural_key, zendesk_target)
+             ON h.tenant_id = k.tenant_id AND h.entity = k.entity AND h.natural_key = k.natural_key
+            AND h.zendesk_target = k.zendesk_target
+          WHERE h.status <> 'unchanged'
+          ORDER BY h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.id DESC) latest
+        WHERE latest.status IN ('failed', 'dead_lettered')`,
+      keyParts(keys),
+    );
+    for (const r of result.rows) {
+      states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
+        status: r.status,
+        errorCode: r.error_code,
       });
     }
     return states;

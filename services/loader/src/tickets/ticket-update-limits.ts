@@ -8,6 +8,10 @@ export interface TicketLimitSettings {
   updatesPerTicketPer10Min: number;
   /** Search requests per minute (Zendesk's search export: 100). */
   searchesPerMinute: number;
+  /** Window of the per-minute limits (60 s; shorter only where a test scales Zendesk's limits down). */
+  minuteWindowMs?: number;
+  /** Window of the per-ticket limit (10 minutes; shorter only where a test scales Zendesk's limits down). */
+  perTicketWindowMs?: number;
 }
 
 export const DEFAULT_TICKET_LIMITS: TicketLimitSettings = {
@@ -67,8 +71,9 @@ export class TicketUpdateLimits {
   constructor(settings: TicketLimitSettings = DEFAULT_TICKET_LIMITS, now: () => number = Date.now) {
     this.#settings = settings;
     this.#now = now;
-    this.#updates = new SlidingWindow(settings.updateRequestsPerMinute, 60_000, now);
-    this.#searches = new SlidingWindow(settings.searchesPerMinute, 60_000, now);
+    const minute = settings.minuteWindowMs ?? 60_000;
+    this.#updates = new SlidingWindow(settings.updateRequestsPerMinute, minute, now);
+    this.#searches = new SlidingWindow(settings.searchesPerMinute, minute, now);
   }
 
   async acquireUpdateRequest(): Promise<void> {
@@ -84,7 +89,11 @@ export class TicketUpdateLimits {
     let window = this.#perTicket.get(ticketId);
     if (window === undefined) {
       if (this.#perTicket.size > 50_000) this.#forgetIdle();
-      window = new SlidingWindow(this.#settings.updatesPerTicketPer10Min, 600_000, this.#now);
+      window = new SlidingWindow(
+        this.#settings.updatesPerTicketPer10Min,
+        this.#settings.perTicketWindowMs ?? 600_000,
+        this.#now,
+      );
       this.#perTicket.set(ticketId, window);
     }
     return window.tryTake();

@@ -1,0 +1,62 @@
+/**
+ * A connector service (extractor, loader or the per-record baseline) as a child process of the bench: its
+ * own event loop, its own log file, and its peak resident memory read from /proc (VmHWM) while it runs.
+ * A CPU profile is written on a clean exit when `cpuProfileDir` is given (node --cpu-prof via NODE_OPTIONS).
+ */
+import { readFileSync } from 'node:fs';
+import type { ChildProcessGroup, ManagedChild } from '../scripts/start/child-process-group.ts';
+import { freePort } from '../scripts/start/free-port.ts';
+import { waitForHttp } from '../scripts/start/http-readiness.ts';
+
+export type ServiceKind = 'extractor' | 'loader' | 'baseline-loader';
+
+const SCRIPTS: Record<ServiceKind, string> = {
+  extractor: 'services/extractor/src/main.ts',
+  loader: 'services/loader/src/main.ts',
+  'baseline-loader': 'bench/per-record-baseline-main.ts',
+};
+
+export interface ServiceProcess {
+  readonly kind: ServiceKind;
+  readonly child: ManagedChild;
+  /** Peak resident set size so far (VmHWM), in bytes; null once the process is gone. */
+  peakRssBytes(): number | null;
+  /** SIGTERM (graceful: the loader commits what Zendesk confirmed), SIGKILL after the grace period. */
+  stop(): Promise<void>;
+}
+
+function statusField(pid: number, field: string): number | null {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function startServiceProcess(
+  group: ChildProcessGroup,
+  options: { kind: ServiceKind; name: string; env: Record<string, string>; cpuProfileDir?: string },
+): Promise<ServiceProcess> {
+  const metricsPort = await freePort();
+  const env: Record<string, string> = { ...options.env, METRICS_PORT: String(metricsPort) };
+  if (options.cpuProfileDir) {
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`.trim();
+  }
+  const child = group.start({ name: options.name, script: SCRIPTS[options.kind], env });
+  // The baseline wiring serves no health endpoint; the pipeline waits for its consumer group instead.
+  if (options.kind !== 'baseline-loader') {
+    await waitForHttp({ urls: [`http://127.0.0.1:${metricsPort}/readyz`], child, timeoutMs: 90_000 });
+  }
+  let stopped = false;
+  return {
+    kind: options.kind,
+    child,
+    peakRssBytes: () => statusField(child.pid, 'VmHWM'),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await group.stop(child, 90_000);
+    },
+  };
+}
