@@ -94,7 +94,6 @@ test('an invoice whose supplier organization Zendesk refused is dead-lettered wi
     })),
   );
   const elapsed = Date.now() - started;
-  console.log(JSON.stringify({ settledMs: elapsed }));
   assert.ok(elapsed < 1000, `settled after ${elapsed} ms`);
   assert.deepEqual(sent.toSorted(), ['S2:INV2:2026', 'S3:INV3:2026']);
   const refused = postings.find((posting) => posting.naturalKey === 'S1:INV1:2026')!;

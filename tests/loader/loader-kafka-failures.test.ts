@@ -91,12 +91,22 @@ test('an invoice Zendesk refuses (422) goes to the DLQ and is audited failed whi
 });
 
 test('429 answers are honoured: after each one the tenant sends nothing until Retry-After has passed, and everything lands', async () => {
+  // The loader pauses as soon as X-Rate-Limit-Remaining reaches 0, so the account answers 429 only to a
+  // request sent while the answer that spent the window was still on its way. With quick answers that
+  // overlap depends on the machine's speed; answers slower (300 ms) than the budget's pace (one request
+  // per 100 ms) make it certain: some request is always in flight when the fourth of a window is answered.
+  simulator.faults.setRules([{ account: 'throttled', path: '^/api/v2/', action: { kind: 'delay', ms: 300 } }]);
   const events = Array.from({ length: 450 }, (_, n) => glAccountEvent('throttled', n));
-  await produceChanges(stack, events);
-  await waitFor('the throttled load', async () => (await postingCount(stack, 'throttled', 'applied')) >= 450, 60_000);
+  try {
+    await produceChanges(stack, events);
+    await waitFor('the throttled load', async () => (await postingCount(stack, 'throttled', 'applied')) >= 450, 60_000);
+  } finally {
+    simulator.faults.setRules([]);
+  }
   const log = simulator.requestLog.entries({ account: 'throttled' });
   const throttled = log.filter((entry) => entry.status === 429);
   assert.ok(throttled.length > 0, 'the account limit was never reached: the test proves nothing');
+  console.log(JSON.stringify({ requests: log.length, throttled: throttled.length }));
   for (const refusal of throttled) {
     const answeredAt = Date.parse(refusal.time) + refusal.durationMs;
     // The simulator's Retry-After is at least 1 s. Requests granted before the 429 was read are not recalled,
