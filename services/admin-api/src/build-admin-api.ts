@@ -16,7 +16,7 @@ import { installBearerAuth } from './auth/bearer-auth.ts';
 import { connectionTestRoutes } from './connection-test/connection-test-routes.ts';
 import { dlqRoutes } from './dlq/dlq-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './health/health-routes.ts';
-import { installApiErrorHandler } from './http/api-error-handler.ts';
+import { frameworkErrorReply, installApiErrorHandler } from './http/api-error-handler.ts';
 import { useZodValidation, zodToOpenApiTransform } from './http/zod-route-schemas.ts';
 import { provisioningRoutes } from './provisioning/provisioning-routes.ts';
 import { type ControlPublisher, kafkaControlPublisher } from './replay/control-publisher.ts';
@@ -111,6 +111,7 @@ export async function buildAdminApi(options: BuildAdminApiOptions): Promise<Fast
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    frameworkErrors: frameworkErrorReply,
   });
   // Plain text is no body this API takes: answering 415 beats a confusing validation error.
   app.removeContentTypeParser('text/plain');

@@ -1,6 +1,6 @@
 import { ERROR_CATALOG, isMlcError, type MlcErrorCode } from '@mlc/common/errors';
 import type { Logger } from '@mlc/common/logger';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
 /** Every error response of the admin API: a stable code from the common catalog, a message, the field at fault. */
@@ -48,6 +48,18 @@ const FASTIFY_CODES: Record<string, { code: MlcErrorCode; status: number; messag
     message: 'The request is not multipart',
   },
 };
+
+/**
+ * Errors fastify raises before routing (a malformed URL, a path parameter over the router's length limit): the
+ * same body shape as every other error, instead of fastify's own.
+ */
+export function frameworkErrorReply(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(414).send(apiError('MLC_VALIDATION', 'A path parameter is too long (at most 100 characters)', 'path'));
+    return;
+  }
+  reply.code(400).send(apiError('MLC_VALIDATION', 'The URL is not valid', 'path'));
+}
 
 /**
  * The one place errors become responses: MlcError → its status, code and field; zod validation → 400 naming
