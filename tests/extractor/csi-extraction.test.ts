@@ -102,5 +102,8 @@ test('a CSI tenant whose Mongoose configuration the server does not know fails e
   assert.equal(result.status, 'ran');
   if (result.status !== 'ran') return;
   assert.equal(result.summary.status, 'failed');
-  assert.match(result.summary.entities.supplier?.error ?? '', /HTTP 400/);
+  assert.match(
+    result.summary.entities.supplier?.error ?? '',
+    /HTTP 400: Configuration NOPE_DALS is not available on this application server/,
+  );
 });

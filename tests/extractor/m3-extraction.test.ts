@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDbPool } from '@mlc/common/db-pool';
 import { ENTITY_NAMES, type EntityName } from '@mlc/common/entities';
+import { requestRun } from '@mlc/extractor/run-requests';
 import { withTenantLock } from '@mlc/extractor/tenant-lock';
 import { type ExtractorHarness, startExtractorHarness } from './extractor-harness.ts';
 
@@ -188,4 +190,47 @@ test('with deletes enabled, records deleted in M3 become op=delete events with a
   assert.equal(audits.length, 4, 'one deletion-audit call per entity with a deletion source (not invoices)');
   const acme = harness.simulator.requestLog.entries({ tenant: TENANT }).filter((e) => e.program === 'SES120MI');
   assert.equal(acme.length, 0, 'a tenant without the flag never reads the deletion audit');
+});
+
+test('a claimed run request carries its run id from the start of the run, and a paused tenant’s request says why it did not run', async () => {
+  const db = harness.service.db;
+  // A first run of 400 records takes seconds: long enough to see the request linked while it runs.
+  harness.simulator.addTenant({ tenantId: 'REQ_TST', records: 400 });
+  await harness.addTenant({ tenantId: 'REQ_TST' });
+  const { requestId } = await requestRun(db, { tenantId: 'req-tst' });
+  await harness.service.scheduler.pollRunRequests();
+  let seen: { run_id: string | null; status: string | null } | undefined;
+  for (let i = 0; i < 100 && seen?.run_id == null; i += 1) {
+    const { rows } = await db.query<{ run_id: string | null; status: string | null }>(
+      'SELECT q.run_id, r.status FROM run_requests q LEFT JOIN runs r ON r.id = q.run_id WHERE q.id = $1',
+      [requestId],
+    );
+    seen = rows[0];
+    if (seen?.run_id == null) await sleep(20);
+  }
+  assert.ok(seen?.run_id, 'run id recorded on the request');
+  assert.notEqual(seen?.status, 'succeeded', 'linked while the run is going, not after it ended');
+  for (let i = 0; i < 500; i += 1) {
+    const { rows } = await db.query('SELECT 1 FROM runs WHERE id = $1 AND finished_at IS NOT NULL', [seen?.run_id]);
+    if (rows.length > 0) break;
+    await sleep(50);
+  }
+
+  const tenant = 'PAUSED_TST';
+  harness.simulator.addTenant({ tenantId: tenant, records: 50 });
+  await harness.addTenant({ tenantId: tenant });
+  await db.query("UPDATE tenants SET status = 'paused' WHERE id = 'paused-tst'");
+  const paused = await requestRun(db, { tenantId: 'paused-tst' });
+  await harness.service.scheduler.pollRunRequests();
+  let reason: string | null = null;
+  for (let i = 0; i < 100 && reason === null; i += 1) {
+    const { rows } = await db.query<{ skipped_reason: string | null; run_id: string | null }>(
+      'SELECT skipped_reason, run_id FROM run_requests WHERE id = $1',
+      [paused.requestId],
+    );
+    reason = rows[0]?.skipped_reason ?? null;
+    assert.equal(rows[0]?.run_id, null);
+    if (reason === null) await sleep(20);
+  }
+  assert.equal(reason, 'paused');
 });

@@ -106,7 +106,6 @@ test('429 answers are honoured: after each one the tenant sends nothing until Re
   const log = simulator.requestLog.entries({ account: 'throttled' });
   const throttled = log.filter((entry) => entry.status === 429);
   assert.ok(throttled.length > 0, 'the account limit was never reached: the test proves nothing');
-  console.log(JSON.stringify({ requests: log.length, throttled: throttled.length }));
   for (const refusal of throttled) {
     const answeredAt = Date.parse(refusal.time) + refusal.durationMs;
     // The simulator's Retry-After is at least 1 s. Requests granted before the 429 was read are not recalled,

@@ -25,6 +25,16 @@ export interface IonClient {
 }
 
 /**
+ * The application's own message in an error body (an IDO load refused with `Message`), short and without
+ * the token; gateway HTML pages and other bodies add nothing.
+ */
+function upstreamMessage(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const message = (body as { Message?: unknown }).Message;
+  return typeof message === 'string' && message.trim() !== '' ? `: ${message.trim().slice(0, 200)}` : '';
+}
+
+/**
  * GETs under `iu/ti` with the tenant's token and budget. The shared HTTP client retries 429 (Retry-After,
  * else backoff with jitter, pausing the tenant budget), 502/503/504, timeouts and dropped connections;
  * a 401 here refreshes the token once and retries once. Any other status is an MLC_HTTP_UPSTREAM error.
@@ -76,7 +86,8 @@ export function createIonClient(options: IonClientOptions): IonClient {
         options.counters().retries += 1;
         continue;
       }
-      throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered HTTP ${response.status}`, {
+      const said = upstreamMessage(response.body);
+      throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered HTTP ${response.status}${said}`, {
         details: { status: response.status, path },
       });
     }

@@ -193,9 +193,7 @@ function dependencyProcessor(refused: ReadonlySet<string>, dependencyWaitMs: num
 test('invoices of a supplier whose organization Zendesk refused are dead-lettered at once, not after the dependency wait', async () => {
   const { processor, target, lookups } = dependencyProcessor(new Set(['S1']), 30_000);
   const started = Date.now();
-  const postings = await processor.process(
-    Array.from({ length: 50 }, (_, n) => invoiceEvent(`INV${n}`, 'S1', n)),
-  );
+  const postings = await processor.process(Array.from({ length: 50 }, (_, n) => invoiceEvent(`INV${n}`, 'S1', n)));
   assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`);
   assert.equal(postings.length, 50);
   for (const posting of postings) {

@@ -191,7 +191,10 @@ export class PostingBatchProcessor {
     }
     const refusedInBatch = new Map<string, RefusedState>();
     for (const posting of postings) {
-      if (posting.objectType === 'organization' && (posting.status === 'failed' || posting.status === 'dead_lettered')) {
+      if (
+        posting.objectType === 'organization' &&
+        (posting.status === 'failed' || posting.status === 'dead_lettered')
+      ) {
         refusedInBatch.set(postingStateKey(posting.tenantId, 'supplier', posting.naturalKey, posting.zendeskTarget), {
           status: posting.status,
           errorCode: posting.error?.error ?? null,
@@ -283,7 +286,8 @@ export class PostingBatchProcessor {
         }
       }
       if (missing.size === 0 || Date.now() >= deadline) break;
-      await sleep(Math.min(100 * 2 ** attempt, 2000, Math.max(0, deadline - Date.now())));
+      // Capped low: a check is one indexed query, and a long sleep would hold the partition after the organizations landed.
+      await sleep(Math.min(100 * 2 ** attempt, 500, Math.max(0, deadline - Date.now())));
     }
     return refused;
   }

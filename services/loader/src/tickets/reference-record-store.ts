@@ -62,21 +62,21 @@ export class ReferenceRecordStore {
     this.#watermarks = `"${schema}".ticket_sweep_watermarks`;
   }
 
-  /** Stores new states; a state whose content changed becomes pending, an unchanged one keeps its flag. */
+  /**
+   * Stores new states; a state whose content changed becomes pending, an unchanged one keeps its flag.
+   * One statement per 1,000 states (a batch's worth), not one round trip per record.
+   */
   async upsert(records: readonly ReferenceRecord[]): Promise<void> {
-    for (const record of records) {
-      await this.#pool.query(
-        `INSERT INTO ${this.#records} (tenant_id, entity, natural_key, reference, content_hash, payload,
-            source_modified_at, event_id, run_id, source_topic, source_partition, source_offset)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (tenant_id, entity, natural_key) DO UPDATE SET
-           reference = EXCLUDED.reference, payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash,
-           source_modified_at = EXCLUDED.source_modified_at, event_id = EXCLUDED.event_id, run_id = EXCLUDED.run_id,
-           source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
-           source_offset = EXCLUDED.source_offset, updated_at = now(),
-           enrichment_pending = ${this.#records}.enrichment_pending
-             OR ${this.#records}.content_hash <> EXCLUDED.content_hash`,
-        [
+    // ON CONFLICT may touch a row once per statement: the last state of a record wins, as on the topic.
+    const latest = new Map<string, ReferenceRecord>();
+    for (const record of records) latest.set(`${record.tenantId}|${record.entity}|${record.naturalKey}`, record);
+    const unique = [...latest.values()];
+    for (let start = 0; start < unique.length; start += 1000) {
+      const slice = unique.slice(start, start + 1000);
+      const values: unknown[] = [];
+      const tuples = slice.map((record) => {
+        const base = values.length;
+        values.push(
           record.tenantId,
           record.entity,
           record.naturalKey,
@@ -89,7 +89,21 @@ export class ReferenceRecordStore {
           record.source.topic,
           record.source.partition,
           record.source.offset,
-        ],
+        );
+        return `(${Array.from({ length: 12 }, (_, index) => `$${base + index + 1}`).join(',')})`;
+      });
+      await this.#pool.query(
+        `INSERT INTO ${this.#records} (tenant_id, entity, natural_key, reference, content_hash, payload,
+            source_modified_at, event_id, run_id, source_topic, source_partition, source_offset)
+         VALUES ${tuples.join(',')}
+         ON CONFLICT (tenant_id, entity, natural_key) DO UPDATE SET
+           reference = EXCLUDED.reference, payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash,
+           source_modified_at = EXCLUDED.source_modified_at, event_id = EXCLUDED.event_id, run_id = EXCLUDED.run_id,
+           source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
+           source_offset = EXCLUDED.source_offset, updated_at = now(),
+           enrichment_pending = ${this.#records}.enrichment_pending
+             OR ${this.#records}.content_hash <> EXCLUDED.content_hash`,
+        values,
       );
     }
   }
