@@ -57,7 +57,7 @@ export function topSelfFrames(file: string, limit = 10) {
     // timeDeltas[i] is the gap before sample i; the gap after it is that sample's duration.
     const micros = profile.timeDeltas[i + 1] ?? 0;
     const node = byId.get(profile.samples[i] ?? -1);
-    if (node === undefined) continue;
+    if (node === undefined || micros === 0) continue;
     total += micros;
     if (NOT_CODE.has(node.callFrame.functionName) && node.callFrame.url === '') {
       idle += node.callFrame.functionName === '(idle)' ? micros : 0;

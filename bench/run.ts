@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--only=throughput,budget,latency,tenants,scale] [--profile] [--scale-records=N]`: ensures Kafka, the registry and PostgreSQL,
+ * `npm run bench [-- --quick] [--only=throughput,budget,latency,tenants,scale] [--profile]
+ * [--scale-records=N] [--throughput-records=N] [--baseline-records=N]`: ensures Kafka, the registry and PostgreSQL,
  * starts the simulators, runs each scenario for the product and for the per-record baseline in the same
  * run, prints one JSON document and writes it to bench/results/<date>.json. Exits 1 when a ratio the
  * regression thresholds name is crossed (what CI runs with --quick).
@@ -62,7 +63,13 @@ async function main(): Promise<number> {
     ?.slice('--only='.length)
     .split(',');
   const profile = args.includes('--profile');
-  const scaleRecords = Number(args.find((arg) => arg.startsWith('--scale-records='))?.slice(16) ?? 1_000_000);
+  const numberArg = (name: string) => {
+    const value = args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+    return value === undefined ? undefined : Number(value);
+  };
+  const scaleRecords = numberArg('scale-records') ?? 1_000_000;
+  const throughputRecords = numberArg('throughput-records');
+  const baselineRecords = numberArg('baseline-records');
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const infraScripts = await infraModules();
@@ -77,7 +84,17 @@ async function main(): Promise<number> {
   const scenarios: Record<string, unknown> = {};
   try {
     sims = await startBenchSimulators();
-    const ctx = scenarioContext({ quick, profile, scaleRecords, resultsDir: dir, infra, sims, log });
+    const ctx = scenarioContext({
+      quick,
+      profile,
+      scaleRecords,
+      ...(throughputRecords ? { throughputRecords } : {}),
+      ...(baselineRecords ? { baselineRecords } : {}),
+      resultsDir: dir,
+      infra,
+      sims,
+      log,
+    });
     for (const [name, run] of Object.entries(SCENARIOS)) {
       if (only && !only.includes(name)) continue;
       // Scale (1M records) is a full-mode scenario: no CI smoke run can afford it.

@@ -8,6 +8,9 @@ export interface ScenarioContext {
   profile: boolean;
   /** Records for the scale scenario (default 1,000,000). */
   scaleRecords: number;
+  /** Overrides of the throughput scenario's data set sizes (--throughput-records, --baseline-records). */
+  throughputRecords?: number;
+  baselineRecords?: number;
   resultsDir: string;
   infra: InfraEnv;
   sims: BenchSimulators;
@@ -21,6 +24,8 @@ export function scenarioContext(options: {
   quick: boolean;
   profile: boolean;
   scaleRecords: number;
+  throughputRecords?: number;
+  baselineRecords?: number;
   resultsDir: string;
   infra: InfraEnv;
   sims: BenchSimulators;

@@ -70,7 +70,7 @@ async function runMode(
 }
 
 export async function budgetUse(ctx: ScenarioContext) {
-  const windowMs = ctx.quick ? 30_000 : 180_000;
+  const windowMs = ctx.quick ? 20_000 : 180_000;
   const records = ctx.quick ? 20_000 : 120_000;
   ctx.log(`budget: ${records} records backlog, ${windowMs / 1000} s window, product and baseline side by side`);
   const product = await ctx.pipeline('budget_product');

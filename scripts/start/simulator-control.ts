@@ -50,9 +50,9 @@ export const cloudSuiteSim = {
     baseUrl: string,
     tenantId: string,
     entity: string,
-    mutation: { change?: number; delete?: number; add?: number },
+    mutation: { change?: number; delete?: number; add?: number; changeKeys?: string[]; deleteKeys?: string[] },
   ) =>
-    call<Record<string, unknown>>(
+    call<{ changed: string[]; deleted: string[]; added: string[] }>(
       'POST',
       `${baseUrl}/__sim/tenants/${encodeURIComponent(tenantId)}/entities/${encodeURIComponent(entity)}/mutations`,
       mutation,

@@ -13,7 +13,15 @@ export interface ChangePublisherOptions {
   codec: ConnectorCodec;
   /** Prepended to topic names (tests isolate their topics with it). */
   topicPrefix?: string;
+  /**
+   * Largest encoded change event sent; a larger one would fail the whole batch at the broker
+   * (`message.max.bytes`, about 1 MB by default) on every run, so it is dead-lettered instead.
+   */
+  maxMessageBytes?: number;
 }
+
+/** Below the broker's default `message.max.bytes` (1048588) with room for the record batch overhead. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
 
 export interface PublishContext {
   tenantId: string;
@@ -43,10 +51,16 @@ export class ChangePublisher {
     return { ...record, contentHash: contentHash(record.payload) };
   }
 
-  async publish(context: PublishContext, records: readonly HashedRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Sends the records' change events; resolves with the records that were not sent because their event
+   * is over the message size limit (the caller dead-letters them), every other one acknowledged.
+   */
+  async publish(context: PublishContext, records: readonly HashedRecord[]): Promise<RejectedRecord[]> {
+    if (records.length === 0) return [];
     const topic = changeTopic(context.entity);
     const extractedAt = new Date().toISOString();
+    const limit = this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const oversized: RejectedRecord[] = [];
     const messages: Message[] = [];
     for (const record of records) {
       const event: ChangeEvent = {
@@ -61,13 +75,23 @@ export class ChangePublisher {
         contentHash: record.contentHash,
         payload: record.payload,
       };
+      const value = await this.#options.codec.encodeChangeEvent(event);
+      if (value.length > limit) {
+        oversized.push({
+          naturalKey: record.naturalKey,
+          reason: `change event is ${value.length} bytes, over the ${limit}-byte message limit`,
+          raw: { ...record.payload },
+        });
+        continue;
+      }
       messages.push({
         key: changeEventKey(context.tenantId, context.entity, record.naturalKey),
-        value: await this.#options.codec.encodeChangeEvent(event),
+        value,
         headers: { tenantId: context.tenantId },
       });
     }
-    await this.#send(`${this.#options.topicPrefix ?? ''}${topic}`, messages);
+    if (messages.length > 0) await this.#send(`${this.#options.topicPrefix ?? ''}${topic}`, messages);
+    return oversized;
   }
 
   /** op=delete events: payload null, contentHash of the null payload (the loader skips a repeated delete). */

@@ -26,7 +26,8 @@ export interface PublishedRecordStore {
 }
 
 export interface EntityRunStats {
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  /** `partial`: the listing completed and the watermark moved, but `failed` records were dead-lettered. */
+  status: 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped';
   pages: number;
   recordsRead: number;
   published: number;

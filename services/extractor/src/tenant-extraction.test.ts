@@ -27,6 +27,9 @@ const supplier = (n: string, version: string) => ({
   },
 });
 
+/** The fake publisher refuses a record whose name is longer than this, as the real one does an oversized event. */
+const MAX_NAME = 1000;
+
 function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = () => false) {
   const watermarks = new Map<string, string>();
   const hashes = new Map<string, { contentHash: string; sourceVersion: string | null }>();
@@ -55,10 +58,14 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
     },
   };
   const publisher = {
-    publish: async (_c: unknown, records: { naturalKey: string }[]) => {
+    publish: async (_c: unknown, records: { naturalKey: string; payload: { name: string } }[]) => {
       sends += 1;
       if (publishFails(sends)) throw new Error('broker unavailable');
-      published.push(...records.map((r) => r.naturalKey));
+      const fits = records.filter((r) => r.payload.name.length <= MAX_NAME);
+      published.push(...fits.map((r) => r.naturalKey));
+      return records
+        .filter((r) => r.payload.name.length > MAX_NAME)
+        .map((r) => ({ naturalKey: r.naturalKey, reason: 'over the message limit', raw: r.payload }));
     },
     deadLetter: async (_c: unknown, rejected: { reason: string }[]) =>
       void deadLettered.push(...rejected.map((r) => r.reason)),
@@ -78,7 +85,7 @@ function fixture(pages: ChangePage[], publishFails: (page: number) => boolean = 
     counters: { current: emptyIonCallCounters() },
     sourceName: (e: EntityName) => e,
   };
-  return { deps, watermarks, published, deadLettered, entityStats };
+  return { deps, watermarks, published, deadLettered, entityStats, hashes };
 }
 
 const twoPages: ChangePage[] = [
@@ -98,7 +105,8 @@ const twoPages: ChangePage[] = [
 test('the watermark is committed only after every page was acknowledged, and rejects go to the DLQ', async () => {
   const f = fixture(twoPages);
   const summary = await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
-  assert.equal(summary.status, 'succeeded');
+  assert.equal(summary.status, 'partial', 'a dead-lettered record makes the run partial');
+  assert.equal(f.entityStats[0]?.status, 'partial');
   assert.deepEqual(f.published, ['S1', 'S2', 'S3']);
   assert.deepEqual(f.deadLettered, ['SUNM: required value is missing or empty']);
   assert.equal(f.watermarks.get('t|supplier'), '20240101000000009');
@@ -120,4 +128,26 @@ test('records whose content hash was already published are counted unchanged, no
   await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r2', trigger: 'manual' });
   assert.deepEqual(f.published, []);
   assert.equal(f.entityStats[1]?.unchanged, 3);
+});
+
+test('a run where every record was published ends succeeded', async () => {
+  const f = fixture([{ records: [supplier('S1', '1'), supplier('S2', '2')], rejected: [], newWatermark: '2' }]);
+  const summary = await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
+  assert.equal(summary.status, 'succeeded');
+  assert.equal(f.entityStats[0]?.failed, 0);
+});
+
+test('a record too large to publish is dead-lettered, not remembered, and the run ends partial with it counted', async () => {
+  const huge = supplier('S2', '2');
+  huge.payload.name = 'x'.repeat(10 * 1024 * 1024);
+  const f = fixture([{ records: [supplier('S1', '1'), huge], rejected: [], newWatermark: '2' }]);
+  const summary = await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
+  assert.equal(summary.status, 'partial');
+  assert.deepEqual(f.published, ['S1']);
+  assert.deepEqual(f.deadLettered, ['over the message limit']);
+  assert.equal(f.entityStats[0]?.status, 'partial');
+  assert.equal(f.entityStats[0]?.published, 1);
+  assert.equal(f.entityStats[0]?.failed, 1);
+  assert.equal(f.hashes.has('S2'), false, 'the next run tries the record again');
+  assert.equal(f.watermarks.get('t|supplier'), '2', 'the listing completed, so the watermark moves');
 });

@@ -93,16 +93,20 @@ async function extractEntity(
       const changed = [...latest.values()].filter(
         (record) => known.get(record.naturalKey)?.contentHash !== record.contentHash,
       );
-      await deps.publisher.publish(context, changed);
-      await deps.publisher.deadLetter({ ...context, source: deps.sourceName(entity) }, page.rejected);
-      await deps.published.remember(tenantId, entity, changed);
-      stats.published += changed.length;
+      const oversized = await deps.publisher.publish(context, changed);
+      const rejected = [...page.rejected, ...oversized];
+      await deps.publisher.deadLetter({ ...context, source: deps.sourceName(entity) }, rejected);
+      const notSent = new Set(oversized.map((r) => r.naturalKey));
+      const sent = notSent.size === 0 ? changed : changed.filter((record) => !notSent.has(record.naturalKey));
+      // An unsent record is not remembered: once it shrinks (or the limit grows) the next run sends it.
+      await deps.published.remember(tenantId, entity, sent);
+      stats.published += sent.length;
       stats.unchanged += latest.size - changed.length;
-      stats.failed += page.rejected.length;
+      stats.failed += rejected.length;
       high = laterPosition(high, page.newWatermark);
       cursor = page.nextCursor;
       log.debug(
-        { page: stats.pages, read: page.records.length, published: changed.length, rejected: page.rejected.length },
+        { page: stats.pages, read: page.records.length, published: sent.length, rejected: rejected.length },
         'page published',
       );
     } while (cursor !== undefined);
@@ -134,7 +138,8 @@ async function extractEntity(
       } while (cursor !== undefined);
     }
     if (high !== null && high !== watermark) await deps.watermarks.commit(tenantId, entity, high);
-    stats.status = 'succeeded';
+    // A dead-lettered record is not in Zendesk: the run must not read as a clean success.
+    stats.status = stats.failed > 0 ? 'partial' : 'succeeded';
   } catch (error) {
     stats.status = 'failed';
     stats.error =
@@ -180,9 +185,10 @@ export async function runTenantExtraction(
   }
   const results = Object.values(summary.entities);
   const failed = results.filter((s) => s.status === 'failed').length;
+  const incomplete = results.filter((s) => s.status !== 'succeeded').length;
   summary.status = deps.signal?.aborted
     ? 'abandoned'
-    : failed === 0
+    : incomplete === 0
       ? 'succeeded'
       : failed === results.length
         ? 'failed'

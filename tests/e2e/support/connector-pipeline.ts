@@ -2,8 +2,8 @@
  * The product as separate processes for an end-to-end test: both simulators and the three services (the
  * same launcher as `npm start`), in a fresh PostgreSQL schema, with a unique loader consumer group, against
  * the Kafka, registry and PostgreSQL the test runner names (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL).
- * Every process is stopped and the schema dropped when the suite ends, also on failure; on failure each
- * process's log tail is printed.
+ * Every process is stopped, the schema dropped and the run's prefixed Kafka topics deleted when the suite
+ * ends, also on failure; on failure each process's log tail is printed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { startServices, startSimulators } from '../../../scripts/start/connector
 import { cloudSuiteSim, zendeskSim } from '../../../scripts/start/simulator-control.ts';
 import { type SyncOutcome, watchSync } from '../../../scripts/start/sync-watch.ts';
 import { createIsolatedDatabaseSchema, type IsolatedDatabaseSchema } from '../../support/isolated-database-schema.ts';
+import { deletePrefixedTopics } from '../../support/prefixed-topics.ts';
 import { databaseUrl, kafkaBrokers, schemaRegistryUrl } from '../../support/test-env.ts';
 import { uniqueName } from '../../support/unique-name.ts';
 
@@ -37,7 +38,14 @@ export interface ConnectorPipeline {
   zendeskUrl: string;
   schema: IsolatedDatabaseSchema;
   logDir: string;
-  registerTenant(options?: { paused?: boolean; scheduleCron?: string }): Promise<E2eTenant>;
+  /** Prepended to every topic of this run (deleted by `stop`). */
+  topicPrefix: string;
+  /** `m3`: extra M3 settings such as `{ deletes: true }` (company 100 is always set). */
+  registerTenant(options?: {
+    paused?: boolean;
+    scheduleCron?: string;
+    m3?: Record<string, unknown>;
+  }): Promise<E2eTenant>;
   /** Requests a run and follows it until the run finished and Zendesk stopped changing. */
   sync(tenant: E2eTenant, timeoutMs?: number): Promise<SyncOutcome & { runId: string }>;
   /** Prints the end of every process log (for a failed test). */
@@ -45,15 +53,19 @@ export interface ConnectorPipeline {
   stop(): Promise<void>;
 }
 
-const OAUTH = { identifier: 'e2e-client', secret: 'e2e-client-secret' };
+/** The Zendesk OAuth client of every e2e account (tests also act as an agent with it). */
+export const E2E_ZENDESK_OAUTH = { identifier: 'e2e-client', secret: 'e2e-client-secret' };
+const OAUTH = E2E_ZENDESK_OAUTH;
 
 export async function startConnectorPipeline(options: { records: number }): Promise<ConnectorPipeline> {
   const logDir = mkdtempSync(join(tmpdir(), 'mlc-e2e-'));
   const group = new ChildProcessGroup({ cwd: REPO_ROOT, logDir });
   const schema = await createIsolatedDatabaseSchema('e2e');
+  const topicPrefix = `${uniqueName('e2e')}.`;
   const stop = async () => {
     await group.stopAll(15_000);
-    await schema.drop();
+    await schema.drop().catch(() => undefined);
+    await deletePrefixedTopics(topicPrefix);
   };
   try {
     const sims = await startSimulators(group, { records: options.records });
@@ -68,7 +80,7 @@ export async function startConnectorPipeline(options: { records: number }): Prom
       masterKeys: `e2e:${randomBytes(32).toString('base64')}`,
       bootstrapToken,
       loaderGroupId: uniqueName('e2e_loader'),
-      topicPrefix: `${uniqueName('e2e')}.`,
+      topicPrefix,
       zendeskBaseUrlTemplate: `${sims.zendeskUrl}/__account/{subdomain}`,
       env: { LOADER_LINGER_MS: '200', LOADER_JOB_POLL_INTERVAL_MS: '100' },
     });
@@ -79,6 +91,7 @@ export async function startConnectorPipeline(options: { records: number }): Prom
       zendeskUrl: sims.zendeskUrl,
       schema,
       logDir,
+      topicPrefix,
       async registerTenant(tenantOptions = {}) {
         const suffix = randomBytes(4).toString('hex');
         const tenant = {
@@ -102,7 +115,8 @@ export async function startConnectorPipeline(options: { records: number }): Prom
           id: tenant.tenantId,
           name: `e2e ${suffix}`,
           product: 'm3',
-          m3: { company: '100' },
+          // The CLI's registration type names only company and division; the admin API validates the rest.
+          m3: { ...tenantOptions.m3, company: '100' } as { company: string },
           ionapi: created.ionapi ?? (await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, tenant.ionTenant)),
           zendesk: {
             subdomain: tenant.subdomain,

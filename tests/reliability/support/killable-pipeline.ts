@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { AdminApiClient } from '../../../packages/cli/src/admin-api-client.ts';
 import { adminApi } from '../../../packages/cli/src/admin-api-operations.ts';
 import { ChildProcessGroup } from '../../../scripts/start/child-process-group.ts';
@@ -23,6 +22,7 @@ import { freePort } from '../../../scripts/start/free-port.ts';
 import { cloudSuiteSim, zendeskSim } from '../../../scripts/start/simulator-control.ts';
 import { provisionDefaultMapping } from '../../../scripts/start/zendesk-default-provisioning.ts';
 import { createIsolatedDatabaseSchema, type IsolatedDatabaseSchema } from '../../support/isolated-database-schema.ts';
+import { deletePrefixedTopics, listPrefixedTopics } from '../../support/prefixed-topics.ts';
 import { databaseUrl, kafkaBrokers, schemaRegistryUrl } from '../../support/test-env.ts';
 import { uniqueName } from '../../support/unique-name.ts';
 
@@ -85,30 +85,7 @@ export interface KillablePipelineOptions {
   simulators?: { cloudSuiteUrl: string; zendeskUrl: string };
 }
 
-async function deletePrefixedTopics(prefix: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'mlc-reliability-cleanup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 15_000 });
-  } catch {
-    // Cleanup is best effort: a leftover prefixed topic harms no other test.
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
-export async function listPrefixedTopics(prefix: string): Promise<string[]> {
-  const kafka = new Kafka({ clientId: 'mlc-reliability-topics', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).sort();
-  } finally {
-    await admin.disconnect();
-  }
-}
+export { listPrefixedTopics } from '../../support/prefixed-topics.ts';
 
 export async function startKillablePipeline(options: KillablePipelineOptions): Promise<KillablePipeline> {
   const logDir = mkdtempSync(join(tmpdir(), 'mlc-reliability-'));

@@ -23,11 +23,50 @@ const ionapiContent = z.union([
   z.record(z.string(), z.unknown()),
 ]);
 
+/**
+ * The entities the extractor reads with an MI list transaction, and the inputs it sets itself (delta
+ * stamp, start key): extra inputs apply only to these, and may not replace those. EXPORTMI sources
+ * (invoice, purchase-order) take no MI inputs.
+ */
+const M3_MI_LIST_RESERVED_INPUTS = {
+  supplier: ['LMTS', 'FRSU'],
+  customer: ['LMTS', 'CUNO'],
+  'gl-account': [],
+} as const satisfies Record<string, readonly string[]>;
+
+type M3MiListEntity = keyof typeof M3_MI_LIST_RESERVED_INPUTS;
+
+const m3InputValues = (entity: M3MiListEntity) =>
+  z
+    .record(
+      z.string().regex(/^[A-Z][A-Z0-9]{2,5}$/, 'must be an M3 field name such as DIVI (3-6 upper-case letters/digits)'),
+      z.string().max(100, 'must be at most 100 characters'),
+    )
+    .superRefine((inputs, context) => {
+      const reserved: readonly string[] = M3_MI_LIST_RESERVED_INPUTS[entity];
+      for (const field of Object.keys(inputs)) {
+        if (reserved.includes(field))
+          context.addIssue({ code: 'custom', message: `${field} is set by the extractor itself`, path: [field] });
+      }
+    });
+
+/** Extra inputs per entity's MI list call, e.g. `{"gl-account": {"DIVI": "AM1"}}`. */
+const m3Inputs = z
+  .object({
+    supplier: m3InputValues('supplier').optional(),
+    customer: m3InputValues('customer').optional(),
+    'gl-account': m3InputValues('gl-account').optional(),
+  })
+  .strict();
+
 const m3Settings = z
   .object({
     company: z.string().regex(/^\d{1,3}$/, 'must be the M3 company number (CONO), 1-3 digits'),
     division: z.string().trim().max(3).optional(),
     deletes: z.boolean().optional(),
+    /** Where PO lines come from: the MPLINE table through EXPORTMI (default) or PPS200MI/LstLine per PO. */
+    m3LineSource: z.enum(['exportmi', 'mi']).optional(),
+    m3Inputs: m3Inputs.optional(),
   })
   .strict();
 

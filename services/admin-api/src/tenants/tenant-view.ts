@@ -79,13 +79,15 @@ function nextRunAt(cron: string | null, timeZone: string): string | null {
  * tenant) and never copied: the view is built field by field, so a new secret field cannot leak by default.
  */
 export function tenantView(vault: CredentialVault, tenant: TenantRecord) {
-  const { company, division, mongooseConfig, deletes } = tenant.erpConfig;
+  const { company, division, mongooseConfig, deletes, m3LineSource, m3Inputs } = tenant.erpConfig;
   return {
     id: tenant.id,
     name: tenant.name,
     product: tenant.product,
     status: tenant.status,
-    ...(tenant.product === 'm3' ? { m3: { company, division, deletes } } : { csi: { mongooseConfig, deletes } }),
+    ...(tenant.product === 'm3'
+      ? { m3: { company, division, deletes, m3LineSource, m3Inputs } }
+      : { csi: { mongooseConfig, deletes } }),
     ionapi: ionapiView(vault, tenant),
     zendesk: zendeskView(vault, tenant),
     rateLimits: {
