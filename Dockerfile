@@ -15,6 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/common/package.json packages/common/
 COPY packages/simulators/package.json packages/simulators/
+COPY packages/cli/package.json packages/cli/
 COPY services/extractor/package.json services/extractor/
 COPY services/loader/package.json services/loader/
 COPY services/admin-api/package.json services/admin-api/
