@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { AdminApiClient } from '../../packages/cli/src/admin-api-client.ts';
 import { adminApi } from '../../packages/cli/src/admin-api-operations.ts';
 import type { EntityProgress } from '../../packages/cli/src/run-progress.ts';
@@ -25,7 +26,23 @@ const DEMO = {
   subdomain: 'demo-distributor',
   oauthClient: { identifier: 'mlc-demo-client', secret: 'demo-client-secret-not-for-production' },
   schedule: '*/10 * * * *',
+  /**
+   * The simulators keep their data in memory, so every start meets an empty CloudSuite and Zendesk: the demo's
+   * connector state (tenants, watermarks, posting history) lives in a schema of its own that each start resets.
+   */
+  databaseSchema: 'mlc_demo',
 };
+
+async function resetDemoSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+}
 
 interface InfraStack {
   ensureInfra(options: { log: (line: string) => void }): Promise<{
@@ -102,9 +119,11 @@ async function main(): Promise<number> {
     const sims = await startSimulators(group, { records, cloudSuiteTenants: [DEMO.ionTenant] });
     say(`  CloudSuite simulator ${sims.cloudSuiteUrl}   Zendesk simulator ${sims.zendeskUrl}`);
 
-    say('starting admin-api, extractor and loader…');
+    say(`starting admin-api, extractor and loader (PostgreSQL schema ${DEMO.databaseSchema}, reset)…`);
+    await resetDemoSchema(infra.env.DATABASE_URL, DEMO.databaseSchema);
     const stack = await startServices(group, {
       infra: infra.env,
+      databaseSchema: DEMO.databaseSchema,
       masterKeys: secrets.masterKeys,
       bootstrapToken: secrets.bootstrapToken,
       zendeskBaseUrlTemplate: `${sims.zendeskUrl}/__account/{subdomain}`,
@@ -134,14 +153,7 @@ async function main(): Promise<number> {
       rateLimits: { zendeskPlanRpm: 'enterprise' },
       schedule: { cron: DEMO.schedule, timeZone: 'UTC' },
     };
-    const existing = await adminApi.showTenant(api, DEMO.tenantId).catch(() => undefined);
-    if (existing === undefined) await adminApi.addTenant(api, { id: DEMO.tenantId, ...settings });
-    else {
-      // A later start: the simulators are new (new ports, new secrets), so the stored credentials are replaced.
-      await adminApi.updateTenant(api, DEMO.tenantId, settings);
-      if (existing.status === 'paused') await adminApi.resumeTenant(api, DEMO.tenantId);
-      say('  tenant existed from an earlier start: its credentials were replaced');
-    }
+    await adminApi.addTenant(api, { id: DEMO.tenantId, ...settings });
 
     const provisioned = await adminApi.provision(api, DEMO.tenantId, false);
     say(
