@@ -1,3 +1,5 @@
+import { IndexedRecordMap } from './indexed-record-map.ts';
+
 // In-memory state of one simulated Zendesk account: its configuration, its records and its counters.
 
 export type ZendeskPlan = 'team' | 'growth' | 'professional' | 'enterprise' | 'enterprise_plus';
@@ -145,7 +147,7 @@ export interface CustomObjectDefinition {
   allows_photos: boolean;
   autoincrementName: boolean;
   fields: FieldDefinition[];
-  records: Map<string, CustomObjectRecordData>;
+  records: CustomObjectRecordMap;
   created_at: string;
   updated_at: string;
 }
@@ -184,6 +186,31 @@ export interface SearchIndexEntry {
   ticket: TicketRecord | null;
 }
 
+// Users, organizations and records indexed by the attributes the API looks them up by, so bulk
+// writes stay linear in the batch rather than in the account's size.
+export type UserMap = IndexedRecordMap<number, UserRecord, 'external_id' | 'email' | 'name'>;
+export type OrganizationMap = IndexedRecordMap<number, OrganizationRecord, 'external_id' | 'name'>;
+export type CustomObjectRecordMap = IndexedRecordMap<string, CustomObjectRecordData, 'external_id'>;
+
+export function createUserMap(): UserMap {
+  return new IndexedRecordMap({
+    external_id: (user: UserRecord) => user.external_id,
+    email: (user: UserRecord) => user.email,
+    name: (user: UserRecord) => user.name,
+  });
+}
+
+export function createOrganizationMap(): OrganizationMap {
+  return new IndexedRecordMap({
+    external_id: (organization: OrganizationRecord) => organization.external_id,
+    name: (organization: OrganizationRecord) => organization.name,
+  });
+}
+
+export function createCustomObjectRecordMap(): CustomObjectRecordMap {
+  return new IndexedRecordMap({ external_id: (record: CustomObjectRecordData) => record.external_id });
+}
+
 export interface AccountState {
   readonly subdomain: string;
   readonly requestsPerMinute: number;
@@ -199,8 +226,8 @@ export interface AccountState {
   jobWorkingMs: number;
   jobRetentionMs: number;
   readonly endpointLimits: EndpointLimits;
-  readonly users: Map<number, UserRecord>;
-  readonly organizations: Map<number, OrganizationRecord>;
+  readonly users: UserMap;
+  readonly organizations: OrganizationMap;
   readonly tickets: Map<number, TicketRecord>;
   readonly ticketFields: FieldDefinition[];
   readonly userFields: FieldDefinition[];
@@ -245,7 +272,7 @@ export function createAccountState(options: AddAccountOptions, now: number): Acc
   let recordCounter = 0;
   const recordPrefix = `01J${now.toString(36).toUpperCase().padStart(9, '0')}`;
   const agentEmail = options.agentEmail ?? `admin@${options.subdomain}.example.com`;
-  const users = new Map<number, UserRecord>();
+  const users = createUserMap();
   const agentUserId = ++idCounter;
   const stamp = isoSeconds(now);
   users.set(agentUserId, {
@@ -280,7 +307,7 @@ export function createAccountState(options: AddAccountOptions, now: number): Acc
     jobRetentionMs: options.jobRetentionMs ?? 3_600_000,
     endpointLimits: { ...DEFAULT_ENDPOINT_LIMITS, ...options.endpointLimits },
     users,
-    organizations: new Map(),
+    organizations: createOrganizationMap(),
     tickets: new Map(),
     ticketFields: [],
     userFields: [],

@@ -1,9 +1,4 @@
-import {
-  type AccountState,
-  type CustomObjectDefinition,
-  type CustomObjectRecordData,
-  sameExternalId,
-} from './account-state.ts';
+import type { AccountState, CustomObjectDefinition, CustomObjectRecordData } from './account-state.ts';
 import { checkKeyedFields } from './field-validation.ts';
 import { nextStamp } from './simulator-runtime.ts';
 
@@ -26,8 +21,7 @@ export function findRecordByExternalId(
   object: CustomObjectDefinition,
   externalId: string,
 ): CustomObjectRecordData | null {
-  for (const record of object.records.values()) if (sameExternalId(record.external_id, externalId)) return record;
-  return null;
+  return object.records.first('external_id', externalId);
 }
 
 export function writeRecord(

@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccountState, CustomObjectDefinition, JobResult } from './account-state.ts';
+import {
+  type AccountState,
+  type CustomObjectDefinition,
+  createCustomObjectRecordMap,
+  type JobResult,
+} from './account-state.ts';
 import { findRecordByExternalId, type RecordWrite, writeRecord } from './custom-object-records.ts';
 import { createFieldDefinition } from './field-definitions.ts';
 import { FIELD_KEY_PATTERN } from './field-validation.ts';
@@ -158,7 +163,7 @@ export function registerCustomObjectRoutes(app: FastifyInstance, runtime: Simula
       allows_photos: input.allows_photos === true,
       autoincrementName: false,
       fields: [],
-      records: new Map(),
+      records: createCustomObjectRecordMap(),
       created_at: stamp,
       updated_at: stamp,
     };
@@ -226,10 +231,14 @@ export function registerCustomObjectRoutes(app: FastifyInstance, runtime: Simula
         },
       ]);
     }
-    let records = [...object.records.values()];
+    let records = externalIds
+      ? object.records
+          .matching('external_id', externalIds)
+          .filter((record) => record.external_id !== null && externalIds.includes(record.external_id))
+      : ids
+        ? object.records.inOrder(ids)
+        : [...object.records.values()];
     if (ids) records = records.filter((record) => ids.includes(record.id));
-    if (externalIds)
-      records = records.filter((record) => record.external_id !== null && externalIds.includes(record.external_id));
     const after = query['page[after]'];
     const start = after === undefined ? 0 : Math.max(0, records.findIndex((record) => record.id === after) + 1);
     const page = records.slice(start, start + pageSize);

@@ -43,8 +43,11 @@ export function resolveLookup(account: AccountState, targetType: string, value: 
   if (targetType === 'zen:user' || targetType === 'zen:organization') {
     const records = targetType === 'zen:user' ? account.users : account.organizations;
     if (externalId !== null) {
-      for (const record of records.values()) if (sameExternalId(record.external_id, externalId)) return record.id;
-      return null;
+      const match =
+        targetType === 'zen:user'
+          ? account.users.first('external_id', externalId)
+          : account.organizations.first('external_id', externalId);
+      return match?.id ?? null;
     }
     const id = Number(raw);
     return Number.isInteger(id) && records.has(id) ? id : null;
@@ -61,10 +64,7 @@ export function resolveLookup(account: AccountState, targetType: string, value: 
   const objectKey = targetType.startsWith('zen:custom_object:') ? targetType.slice('zen:custom_object:'.length) : null;
   const target = objectKey === null ? undefined : account.customObjects.get(objectKey);
   if (!target) return null;
-  if (externalId !== null) {
-    for (const record of target.records.values()) if (sameExternalId(record.external_id, externalId)) return record.id;
-    return null;
-  }
+  if (externalId !== null) return target.records.first('external_id', externalId)?.id ?? null;
   return target.records.has(raw) ? raw : null;
 }
 

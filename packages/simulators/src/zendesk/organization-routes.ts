@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { sameExternalId } from './account-state.ts';
 import { failedResult, itemResult } from './job-results.ts';
 import { jobStatusView } from './job-runner.ts';
 import { findOrganizationMatch, writeOrganization } from './organization-writes.ts';
@@ -26,11 +25,10 @@ export function registerOrganizationRoutes(app: FastifyInstance, runtime: Simula
     if (query.external_id === undefined && query.name === undefined) {
       throw zendeskErrors.invalidParameter('Provide external_id or name');
     }
-    const organizations = [...account.organizations.values()].filter((organization) =>
+    const organizations =
       query.external_id !== undefined
-        ? sameExternalId(organization.external_id, query.external_id)
-        : sameExternalId(organization.name, query.name),
-    );
+        ? account.organizations.matching('external_id', [query.external_id])
+        : account.organizations.matching('name', [query.name!]);
     const baseUrl = contextOf(request).baseUrl;
     return {
       organizations: organizations.map((organization) => organizationView(organization, baseUrl)),
@@ -45,11 +43,9 @@ export function registerOrganizationRoutes(app: FastifyInstance, runtime: Simula
     const ids = idList(request.query, 'ids');
     const externalIds = idList(request.query, 'external_ids');
     if (!ids && !externalIds) throw zendeskErrors.invalidParameter('Provide ids or external_ids');
-    const organizations = [...account.organizations.values()].filter((organization) =>
-      ids
-        ? ids.includes(String(organization.id))
-        : externalIds!.some((id) => sameExternalId(organization.external_id, id)),
-    );
+    const organizations = ids
+      ? account.organizations.inOrder(ids.map(Number)).filter((organization) => ids.includes(String(organization.id)))
+      : account.organizations.matching('external_id', externalIds!);
     const baseUrl = contextOf(request).baseUrl;
     return {
       organizations: organizations.map((organization) => organizationView(organization, baseUrl)),

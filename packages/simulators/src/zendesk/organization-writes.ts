@@ -1,4 +1,4 @@
-import { type AccountState, type OrganizationRecord, sameExternalId } from './account-state.ts';
+import type { AccountState, OrganizationRecord } from './account-state.ts';
 import { nextStamp } from './simulator-runtime.ts';
 import { addDetail, blankFields, externalIdOf, fieldDetails, type WriteOutcome } from './user-writes.ts';
 import type { FieldErrorDetail } from './zendesk-errors.ts';
@@ -10,12 +10,7 @@ export function findOrganizationMatch(
 ): OrganizationRecord | null {
   if (typeof input.id === 'number') return account.organizations.get(input.id) ?? null;
   const externalId = externalIdOf(input.external_id);
-  if (externalId) {
-    for (const organization of account.organizations.values()) {
-      if (sameExternalId(organization.external_id, externalId)) return organization;
-    }
-  }
-  return null;
+  return externalId ? account.organizations.first('external_id', externalId) : null;
 }
 
 export function writeOrganization(
@@ -35,8 +30,8 @@ export function writeOrganization(
   if (typeof name !== 'string' || name.trim() === '') {
     addDetail(details, 'name', { description: 'Name: cannot be blank', error: 'BlankValue' });
   } else {
-    for (const other of account.organizations.values()) {
-      if (other.id !== existing?.id && sameExternalId(other.name, name)) {
+    for (const other of account.organizations.matching('name', [name])) {
+      if (other.id !== existing?.id) {
         addDetail(details, 'name', { description: 'Name: has already been taken', error: 'DuplicateValue' });
       }
     }
@@ -46,8 +41,8 @@ export function writeOrganization(
     addDetail(details, 'external_id', { description: 'External id is invalid', error: 'InvalidValue' });
   }
   if (externalId) {
-    for (const other of account.organizations.values()) {
-      if (other.id !== existing?.id && sameExternalId(other.external_id, externalId)) {
+    for (const other of account.organizations.matching('external_id', [externalId])) {
+      if (other.id !== existing?.id) {
         addDetail(details, 'external_id', { description: 'External: has already been taken', error: 'DuplicateValue' });
       }
     }

@@ -75,6 +75,11 @@ function valueMatches(actual: unknown, wanted: string): boolean {
   return pattern.endsWith('*') ? text.startsWith(pattern.slice(0, -1)) : text === pattern;
 }
 
+/** An exact `external_id:` value can use the collection's index; `none` and `prefix*` need a scan. */
+function isExactValue(wanted: string): boolean {
+  return wanted.toLowerCase() !== 'none' && !wanted.endsWith('*');
+}
+
 function indexedTickets(account: AccountState, now: number): TicketRecord[] {
   const tickets: TicketRecord[] = [];
   for (const versions of account.searchIndex.values()) {
@@ -118,14 +123,25 @@ function search(account: AccountState, query: string, now: number, baseUrl: stri
   }
   const externalId = conditions.find((condition) => condition.key === 'external_id')?.value;
   if (type === 'user') {
-    return [...account.users.values()]
-      .filter((user) => externalId === undefined || valueMatches(user.external_id, externalId))
-      .map((user) => ({ ...userView(user, baseUrl), result_type: 'user' }));
+    const users =
+      externalId !== undefined && isExactValue(externalId)
+        ? account.users.matching('external_id', [externalId])
+        : [...account.users.values()].filter(
+            (user) => externalId === undefined || valueMatches(user.external_id, externalId),
+          );
+    return users.map((user) => ({ ...userView(user, baseUrl), result_type: 'user' }));
   }
   if (type === 'organization') {
-    return [...account.organizations.values()]
-      .filter((organization) => externalId === undefined || valueMatches(organization.external_id, externalId))
-      .map((organization) => ({ ...organizationView(organization, baseUrl), result_type: 'organization' }));
+    const organizations =
+      externalId !== undefined && isExactValue(externalId)
+        ? account.organizations.matching('external_id', [externalId])
+        : [...account.organizations.values()].filter(
+            (organization) => externalId === undefined || valueMatches(organization.external_id, externalId),
+          );
+    return organizations.map((organization) => ({
+      ...organizationView(organization, baseUrl),
+      result_type: 'organization',
+    }));
   }
   return [];
 }

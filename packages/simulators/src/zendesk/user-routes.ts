@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { sameExternalId } from './account-state.ts';
 import { itemResult } from './job-results.ts';
 import { jobStatusView } from './job-runner.ts';
 import { userView } from './record-views.ts';
@@ -22,11 +21,14 @@ export function registerUserRoutes(app: FastifyInstance, runtime: SimulatorRunti
     const term = query.query;
     if (externalId === undefined && term === undefined)
       throw zendeskErrors.invalidParameter('Provide external_id or query');
-    const users = [...account.users.values()].filter((user) =>
+    const users =
       externalId !== undefined
-        ? sameExternalId(user.external_id, externalId)
-        : sameExternalId(user.email, term) || sameExternalId(user.name, term) || sameExternalId(user.external_id, term),
-    );
+        ? account.users.matching('external_id', [externalId])
+        : account.users.inOrder(
+            (['email', 'name', 'external_id'] as const).flatMap((attribute) =>
+              account.users.matching(attribute, [term!]).map((user) => user.id),
+            ),
+          );
     const baseUrl = contextOf(request).baseUrl;
     return {
       users: users.map((user) => userView(user, baseUrl)),
@@ -41,9 +43,9 @@ export function registerUserRoutes(app: FastifyInstance, runtime: SimulatorRunti
     const ids = idList(request.query, 'ids');
     const externalIds = idList(request.query, 'external_ids');
     if (!ids && !externalIds) throw zendeskErrors.invalidParameter('Provide ids or external_ids');
-    const users = [...account.users.values()].filter((user) =>
-      ids ? ids.includes(String(user.id)) : externalIds!.some((id) => sameExternalId(user.external_id, id)),
-    );
+    const users = ids
+      ? account.users.inOrder(ids.map(Number)).filter((user) => ids.includes(String(user.id)))
+      : account.users.matching('external_id', externalIds!);
     const baseUrl = contextOf(request).baseUrl;
     return {
       users: users.map((user) => userView(user, baseUrl)),

@@ -1,4 +1,4 @@
-import { type AccountState, type FieldDefinition, sameExternalId, type UserRecord } from './account-state.ts';
+import type { AccountState, FieldDefinition, UserRecord } from './account-state.ts';
 import { checkKeyedFields } from './field-validation.ts';
 import { nextStamp } from './simulator-runtime.ts';
 import type { FieldErrorDetail } from './zendesk-errors.ts';
@@ -38,12 +38,9 @@ export function fieldDetails(
 
 export function findUserMatch(account: AccountState, input: Record<string, unknown>): UserRecord | null {
   const externalId = externalIdOf(input.external_id);
-  if (externalId) {
-    for (const user of account.users.values()) if (sameExternalId(user.external_id, externalId)) return user;
-  }
-  if (typeof input.email === 'string' && input.email !== '') {
-    for (const user of account.users.values()) if (sameExternalId(user.email, input.email)) return user;
-  }
+  const byExternalId = externalId ? account.users.first('external_id', externalId) : null;
+  if (byExternalId) return byExternalId;
+  if (typeof input.email === 'string' && input.email !== '') return account.users.first('email', input.email);
   return null;
 }
 
@@ -71,8 +68,8 @@ export function writeUser(
       error: 'InvalidFormat',
     });
   } else if (email !== null) {
-    for (const other of account.users.values()) {
-      if (other.id !== existing?.id && sameExternalId(other.email, email)) {
+    for (const other of account.users.matching('email', [email])) {
+      if (other.id !== existing?.id) {
         addDetail(details, 'email', {
           description: `Email: ${email} is already being used by another user`,
           error: 'DuplicateValue',
@@ -85,8 +82,8 @@ export function writeUser(
     addDetail(details, 'external_id', { description: 'External id is invalid', error: 'InvalidValue' });
   }
   if (externalId) {
-    for (const other of account.users.values()) {
-      if (other.id !== existing?.id && sameExternalId(other.external_id, externalId)) {
+    for (const other of account.users.matching('external_id', [externalId])) {
+      if (other.id !== existing?.id) {
         addDetail(details, 'external_id', { description: 'External: has already been taken', error: 'DuplicateValue' });
       }
     }
