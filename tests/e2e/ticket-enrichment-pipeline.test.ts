@@ -26,7 +26,8 @@ let tenant: E2eTenant;
 let db: pg.Client;
 
 before(async () => {
-  pipeline = await startConnectorPipeline({ records: 150 });
+  // The scheduled sweep in seconds, not the production five minutes: the test waits on it.
+  pipeline = await startConnectorPipeline({ records: 150, env: { LOADER_TICKET_SWEEP_MS: '2000' } });
   tenant = await pipeline.registerTenant();
   db = new pg.Client({ connectionString: pipeline.schema.connectionString });
   await db.connect();

@@ -233,6 +233,13 @@ export const LOADER_CONFIG = {
     min: 1000,
     description: 'On SIGTERM, how long in-flight batches may take to finish and commit before the loader exits',
   }),
+  loaderTicketSweepMs: durationVar({
+    env: 'LOADER_TICKET_SWEEP_MS',
+    default: 300_000,
+    min: 1000,
+    description:
+      'How often ticket enrichment sweeps recently updated tickets naming an invoice or PO (besides after each batch of new states)',
+  }),
 } satisfies ConfigDefinitions;
 
 export const ADMIN_API_CONFIG = {

@@ -127,6 +127,7 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       sink,
       poll: { intervalMs: config.loaderJobPollIntervalMs, timeoutMs: config.loaderJobTimeoutMs },
       logger,
+      sweepIntervalMs: config.loaderTicketSweepMs,
     });
     tickets.start();
     cleanups.push(() => tickets.stop());

@@ -57,7 +57,11 @@ export interface ConnectorPipeline {
 export const E2E_ZENDESK_OAUTH = { identifier: 'e2e-client', secret: 'e2e-client-secret' };
 const OAUTH = E2E_ZENDESK_OAUTH;
 
-export async function startConnectorPipeline(options: { records: number }): Promise<ConnectorPipeline> {
+/** `env`: extra variables for the three services (e.g. a short loader schedule a test waits on). */
+export async function startConnectorPipeline(options: {
+  records: number;
+  env?: Readonly<Record<string, string>>;
+}): Promise<ConnectorPipeline> {
   const logDir = mkdtempSync(join(tmpdir(), 'mlc-e2e-'));
   const group = new ChildProcessGroup({ cwd: REPO_ROOT, logDir });
   const schema = await createIsolatedDatabaseSchema('e2e');
@@ -82,7 +86,7 @@ export async function startConnectorPipeline(options: { records: number }): Prom
       loaderGroupId: uniqueName('e2e_loader'),
       topicPrefix,
       zendeskBaseUrlTemplate: `${sims.zendeskUrl}/__account/{subdomain}`,
-      env: { LOADER_LINGER_MS: '200', LOADER_JOB_POLL_INTERVAL_MS: '100' },
+      env: { LOADER_LINGER_MS: '200', LOADER_JOB_POLL_INTERVAL_MS: '100', ...options.env },
     });
     const api = new AdminApiClient({ baseUrl: services.adminUrl, token: bootstrapToken });
     return {

@@ -49,6 +49,8 @@ export interface EnrichmentReport {
   failed: number;
   /** Left for a later pass: the ticket's update limit, transient failures, conflicts beyond the retries. */
   deferred: number;
+  /** Pending states left for a later pass because the search budget is spent: try again after this long. */
+  pendingRetryMs?: number;
 }
 
 interface TicketWork {
@@ -149,10 +151,19 @@ export class TicketEnricher {
     const enrichments = resolveTicketEnrichment(await this.#options.fieldIds(tenantId));
     // Not provisioned yet: the states stay pending until the ticket fields exist.
     if (enrichments.length === 0) return report;
-    const records = await this.#options.store.pending(tenantId, this.#options.pendingBatch ?? 200);
-    if (records.length === 0) return report;
-    const client = await this.#options.clientFor(tenantId);
     const limits = this.#limitsOf(tenantId);
+    // One search per state: a first load of thousands of states would hold the search budget for hours, with
+    // sweeps and fresh changes queued behind it. A pass takes what the budget spares beyond the reserve.
+    const budget = limits.searchesAvailable() - limits.searchReserve;
+    if (budget <= 0) {
+      if ((await this.#options.store.pending(tenantId, 1)).length > 0) report.pendingRetryMs = this.#retryMs(limits);
+      return report;
+    }
+    const batch = Math.min(this.#options.pendingBatch ?? 200, budget);
+    const records = await this.#options.store.pending(tenantId, batch);
+    if (records.length === 0) return report;
+    if (records.length === batch) report.pendingRetryMs = 0;
+    const client = await this.#options.clientFor(tenantId);
     const work: TicketWork[] = [];
     const done: ReferenceRecord[] = [];
     for (const record of records) {
@@ -179,7 +190,13 @@ export class TicketEnricher {
       if (!outcome.unfinished.has(`${record.entity}|${record.naturalKey}`))
         await this.#options.store.markEnriched(record);
     }
+    if (report.pendingRetryMs !== undefined) report.pendingRetryMs = this.#retryMs(limits);
     return report;
+  }
+
+  /** When the search budget has room beyond the reserve again (at least a second: no busy re-checks). */
+  #retryMs(limits: TicketUpdateLimits): number {
+    return Math.max(1000, limits.searchWaitMs(limits.searchReserve + 1));
   }
 
   /**

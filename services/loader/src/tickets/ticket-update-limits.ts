@@ -51,6 +51,18 @@ class SlidingWindow {
     return this.#times.length < this.#limit ? 0 : (this.#times[0] ?? 0) + this.#windowMs - this.#now() + 1;
   }
 
+  /** How long until `slots` slots are free at once. */
+  waitForMs(slots: number): number {
+    this.#trim();
+    const missing = Math.min(slots, this.#limit) - (this.#limit - this.#times.length);
+    return missing <= 0 ? 0 : (this.#times[missing - 1] ?? 0) + this.#windowMs - this.#now() + 1;
+  }
+
+  available(): number {
+    this.#trim();
+    return Math.max(0, this.#limit - this.#times.length);
+  }
+
   get empty(): boolean {
     this.#trim();
     return this.#times.length === 0;
@@ -82,6 +94,21 @@ export class TicketUpdateLimits {
 
   async acquireSearch(): Promise<void> {
     while (!this.#searches.tryTake()) await sleep(this.#searches.waitMs());
+  }
+
+  /** Search slots free right now. */
+  searchesAvailable(): number {
+    return this.#searches.available();
+  }
+
+  /** How long until `slots` search slots are free at once (0 when they are). */
+  searchWaitMs(slots = 1): number {
+    return this.#searches.waitForMs(slots);
+  }
+
+  /** Searches per window kept free for sweeps and changed records (a backlog never starves them). */
+  get searchReserve(): number {
+    return Math.max(1, Math.ceil(this.#settings.searchesPerMinute / 4));
   }
 
   /** Takes one of the ticket's 10-minute update slots, or says it has none left. */
