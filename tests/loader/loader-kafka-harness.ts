@@ -8,7 +8,7 @@ import { contentHash } from '@mlc/common/content-hash';
 import { encodeControlMessage, type ReplayControlMessage } from '@mlc/common/control-message';
 import { createCredentialVault, generateMasterKey } from '@mlc/common/credential-vault';
 import { createDbPool } from '@mlc/common/db-pool';
-import type { ChangeEvent, EntityName, EntityPayloads } from '@mlc/common/entities';
+import { type ChangeEvent, ENTITY_NAMES, type EntityName, type EntityPayloads } from '@mlc/common/entities';
 import { createKafka } from '@mlc/common/kafka-client';
 import { createLogger } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
@@ -277,6 +277,38 @@ export async function postingCount(stack: LoaderStack, tenantId: string, status?
     [tenantId, status ?? null],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Waits until the loader's group committed every change topic up to its log end. The loader commits only
+ * after every sink (posting_history, then the audit topic) is durable, so unlike a posting_history count
+ * this means the batch's audit records were produced too.
+ */
+export async function waitForCommitted(stack: LoaderStack, timeoutMs = 30_000): Promise<void> {
+  const admin = stack.kafka.admin();
+  await admin.connect();
+  try {
+    const topics = ENTITY_NAMES.map((entity) => `${stack.prefix}${changeTopic(entity)}`);
+    await waitFor(
+      'the loader to commit every change topic to its end',
+      async () => {
+        const committed = await admin.fetchOffsets({ groupId: stack.groupId, topics });
+        for (const topic of topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const partitions = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+          for (const end of ends) {
+            if (end.high === end.low) continue;
+            const offset = partitions.find((entry) => entry.partition === end.partition)?.offset ?? '-1';
+            if (BigInt(offset) < BigInt(end.high)) return false;
+          }
+        }
+        return true;
+      },
+      timeoutMs,
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */

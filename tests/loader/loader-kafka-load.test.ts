@@ -18,6 +18,7 @@ import {
   startInProcess,
   supplierEvent,
   waitFor,
+  waitForCommitted,
 } from './loader-kafka-harness.ts';
 
 const TENANT = 'bulkco';
@@ -48,6 +49,8 @@ before(async () => {
   const started = performance.now();
   await produceChanges(stack, events);
   await waitFor('the full load', async () => (await postingCount(stack, TENANT)) >= postingsPerPass, 120_000);
+  // posting_history is written a moment before the audit topic: the commit follows both.
+  await waitForCommitted(stack);
   loadStats = {
     events: events.length,
     postings: postingsPerPass,
