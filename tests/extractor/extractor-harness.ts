@@ -1,13 +1,15 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createConnectorCodec } from '@mlc/common/change-event-codec';
 import { createCredentialVault } from '@mlc/common/credential-vault';
-import type { ChangeEvent, EntityName } from '@mlc/common/entities';
+import { type ChangeEvent, ENTITY_NAMES, type EntityName } from '@mlc/common/entities';
 import { createLogger } from '@mlc/common/logger';
 import { createSchemaRegistry } from '@mlc/common/schema-registry';
 import { createTenant } from '@mlc/common/tenant-repository';
 import { changeTopic } from '@mlc/common/topics';
 import { loadExtractorConfig } from '@mlc/extractor/extractor-config';
 import { type ExtractorService, startExtractorService } from '@mlc/extractor/extractor-service';
+import type { TenantRunSummary } from '@mlc/extractor/tenant-extraction';
 import { buildCloudSuiteSimulator, type CloudSuiteSimulator } from '@mlc/simulators/cloudsuite/cloudsuite-simulator';
 import { Kafka } from 'kafkajs';
 import { createIsolatedDatabaseSchema, type IsolatedDatabaseSchema } from '../support/isolated-database-schema.ts';
@@ -28,6 +30,17 @@ export interface ExtractorHarness {
   }): Promise<void>;
   /** Every change event on the test's topics, decoded. */
   readEvents(entity: EntityName, expectAtLeast: number): Promise<ChangeEvent[]>;
+  /** Runs a tenant now; a run the scheduler does not start fails the test. */
+  runTenant(tenantId: string): Promise<TenantRunSummary>;
+  /**
+   * Changes `perEntity` records of every entity of a simulator tenant, runs the tenant, and returns the
+   * keys it changed and the keys the run published (the record part of invoice keys), each sorted.
+   */
+  changeEachEntityAndRun(
+    simulatorTenant: string,
+    tenantId: string,
+    perEntity: number,
+  ): Promise<{ summary: TenantRunSummary; changed: Map<EntityName, string[]>; published: Map<EntityName, string[]> }>;
   close(): Promise<void>;
 }
 
@@ -72,6 +85,47 @@ async function startWith(
   const codec = createConnectorCodec(registry, new Map());
   const kafka = new Kafka({ clientId: 'extractor-test', brokers: kafkaBrokers(), logLevel: 0 });
 
+  async function readEvents(entity: EntityName, expectAtLeast: number): Promise<ChangeEvent[]> {
+    const topic = `${topicPrefix}${changeTopic(entity)}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    const total = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+    if (total < expectAtLeast) throw new Error(`${topic} holds ${total} events, expected at least ${expectAtLeast}`);
+    const events: ChangeEvent[] = [];
+    if (total === 0) return events;
+    const consumer = kafka.consumer({ groupId: uniqueName('exread') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${events.length} of ${total} events from ${topic}`)),
+        20_000,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            events.push(await codec.decodeChangeEvent(message.value as Buffer));
+            if (events.length >= total) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    return events;
+  }
+
+  async function runTenant(tenantId: string): Promise<TenantRunSummary> {
+    const result = await service.scheduler.runTenantNow(tenantId);
+    assert.equal(result.status, 'ran', JSON.stringify(result));
+    if (result.status !== 'ran') throw new Error('not ran');
+    return result.summary;
+  }
+
   return {
     simulator,
     service,
@@ -87,38 +141,23 @@ async function startWith(
         erpConfig: erpConfig ?? {},
       });
     },
-    async readEvents(entity, expectAtLeast) {
-      const topic = `${topicPrefix}${changeTopic(entity)}`;
-      const admin = kafka.admin();
-      await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.disconnect();
-      const total = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-      if (total < expectAtLeast) throw new Error(`${topic} holds ${total} events, expected at least ${expectAtLeast}`);
-      const events: ChangeEvent[] = [];
-      if (total === 0) return events;
-      const consumer = kafka.consumer({ groupId: uniqueName('exread') });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`read ${events.length} of ${total} events from ${topic}`)),
-          20_000,
-        );
-        consumer
-          .run({
-            eachMessage: async ({ message }) => {
-              events.push(await codec.decodeChangeEvent(message.value as Buffer));
-              if (events.length >= total) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-      await consumer.disconnect();
-      return events;
+    readEvents,
+    runTenant,
+    async changeEachEntityAndRun(simulatorTenant, tenantId, perEntity) {
+      const dataset = simulator.tenant(simulatorTenant).dataset;
+      const changed = new Map<EntityName, string[]>();
+      for (const entity of ENTITY_NAMES) {
+        changed.set(entity, [...dataset.mutate(entity, { change: perEntity }).changed].sort());
+      }
+      const before = new Map<EntityName, number>();
+      for (const entity of ENTITY_NAMES) before.set(entity, (await readEvents(entity, 0)).length);
+      const summary = await runTenant(tenantId);
+      const published = new Map<EntityName, string[]>();
+      for (const entity of ENTITY_NAMES) {
+        const events = (await readEvents(entity, (before.get(entity) ?? 0) + perEntity)).slice(before.get(entity));
+        published.set(entity, events.map((e) => e.naturalKey.split(':')[entity === 'invoice' ? 1 : 0] ?? '').sort());
+      }
+      return { summary, changed, published };
     },
     async close() {
       await service.stop();

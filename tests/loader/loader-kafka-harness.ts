@@ -8,7 +8,13 @@ import { contentHash } from '@mlc/common/content-hash';
 import { encodeControlMessage, type ReplayControlMessage } from '@mlc/common/control-message';
 import { createCredentialVault, generateMasterKey } from '@mlc/common/credential-vault';
 import { createDbPool } from '@mlc/common/db-pool';
-import { type ChangeEvent, ENTITY_NAMES, type EntityName, type EntityPayloads } from '@mlc/common/entities';
+import {
+  type ChangeEvent,
+  ENTITY_NAMES,
+  type EntityName,
+  type EntityPayloads,
+  type SupplierPayload,
+} from '@mlc/common/entities';
 import { createKafka } from '@mlc/common/kafka-client';
 import { createLogger } from '@mlc/common/logger';
 import { migrate } from '@mlc/common/migrate';
@@ -172,7 +178,12 @@ function event<E extends EntityName>(
 }
 
 export function supplierEvent(tenantId: string, n: number, withContact = true): ChangeEvent {
-  return event(tenantId, 'supplier', `S${n}`, {
+  return event(tenantId, 'supplier', `S${n}`, supplierPayload(n, withContact));
+}
+
+/** Supplier S{n}, with or without its one contact. */
+export function supplierPayload(n: number, withContact = true): SupplierPayload {
+  return {
     supplierNumber: `S${n}`,
     name: `Supplier ${n}`,
     status: '20',
@@ -184,7 +195,7 @@ export function supplierEvent(tenantId: string, n: number, withContact = true): 
     phone: null,
     taxId: null,
     contacts: withContact ? [{ name: `Contact ${n}`, email: `contact${n}@supplier.example`, phone: null }] : [],
-  });
+  };
 }
 
 export function customerEvent(tenantId: string, n: number): ChangeEvent {

@@ -1,25 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { provisionZendesk } from '@mlc/admin-api/provisioning/zendesk-provisioner';
-import { ZendeskProvisioningClient } from '@mlc/admin-api/provisioning/zendesk-provisioning-client';
-import { createDbPool } from '@mlc/common/db-pool';
-import type { ChangeEvent, InvoicePayload } from '@mlc/common/entities';
-import { createHttpClient } from '@mlc/common/http-client';
-import { createLogger } from '@mlc/common/logger';
-import { migrate } from '@mlc/common/migrate';
-import { loadZendeskFieldIds, saveZendeskFieldIds } from '@mlc/common/zendesk-field-ids';
-import { zendeskFieldPlan } from '@mlc/common/zendesk-field-plan';
-import { DEFAULT_MAPPING } from '@mlc/common/zendesk-mapping';
 import type { InboundEvent } from '@mlc/loader/posting/posting-batch-processor';
-import { PostingHistoryStore } from '@mlc/loader/posting/posting-history-store';
-import { SequentialPostingSink } from '@mlc/loader/posting/sequential-posting-sink';
-import { TenantZendeskDirectory } from '@mlc/loader/tenant-zendesk-directory';
-import { ReferenceRecordStore } from '@mlc/loader/tickets/reference-record-store';
-import { TicketEnricher } from '@mlc/loader/tickets/ticket-enricher';
-import { TicketEnrichingProcessor, TicketEnrichmentRunner } from '@mlc/loader/tickets/ticket-enrichment-runner';
-import { buildZendeskSimulator } from '@mlc/simulators/zendesk/zendesk-simulator';
-import { withIsolatedSchema } from '../support/isolated-database-schema.ts';
+import { inboundEvents, invoiceOfS1, SUPPLIER_S1, startTicketEnrichment } from './ticket-enrichment-setup.ts';
 
 const OAUTH = { identifier: 'mlc-loader', secret: 'ticket-limits-secret' };
 const TENANT = 'limits';
@@ -31,61 +14,18 @@ const ACCOUNT_WINDOW_MS = 2000;
 const ACCOUNT_UPDATES = 5;
 const TICKET_WINDOW_MS = 25_000;
 const TICKET_UPDATES = 2;
-let offset = 0;
+const inbound = inboundEvents(TENANT, '00000000-0000-4000-8000-000000000077');
 
-function inbound(entity: 'supplier' | 'invoice', naturalKey: string, payload: unknown, hash: string): InboundEvent {
-  offset += 1;
-  const event = {
-    eventId: `ev-${offset}`,
-    tenantId: TENANT,
-    entity,
-    naturalKey,
-    op: 'upsert',
-    sourceModifiedAt: new Date().toISOString(),
-    extractedAt: new Date().toISOString(),
-    runId: '00000000-0000-4000-8000-000000000077',
-    contentHash: hash,
-    payload,
-  } as ChangeEvent;
-  return { event, source: { topic: `cloudsuite.${entity}.v1`, partition: 0, offset: String(offset) }, force: false };
-}
-
-const SUPPLIER = inbound(
-  'supplier',
-  'S1',
-  {
-    supplierNumber: 'S1',
-    name: 'Supplier 1',
-    status: '20',
-    currency: 'EUR',
-    paymentTerms: '30D',
-    country: 'SE',
-    division: null,
-    email: null,
-    phone: null,
-    taxId: null,
-    contacts: [],
-  },
-  'supplier-v1',
-);
+const SUPPLIER = inbound('supplier', 'S1', SUPPLIER_S1, 'supplier-v1');
 
 function invoices(version: number): InboundEvent[] {
   return Array.from({ length: INVOICES }, (_, n) => {
     const invoiceNumber = `INV-${n}`;
-    const payload: InvoicePayload = {
-      invoiceNumber,
-      supplierNumber: 'S1',
-      division: null,
-      invoiceYear: '2026',
-      invoiceDate: '2026-01-02',
-      dueDate: '2026-02-01',
-      currency: 'EUR',
+    const payload = invoiceOfS1(invoiceNumber, {
       amount: '900.00',
       openAmount: `${900 - version * 100}.00`,
       paymentStatus: version === 3 ? 'paid' : 'open',
-      lastPaymentDate: null,
-      poNumber: null,
-    };
+    });
     return inbound('invoice', `S1:${invoiceNumber}:2026`, payload, `${invoiceNumber}-v${version}`);
   });
 }
@@ -103,66 +43,20 @@ function peak(times: readonly number[], windowMs: number): number {
 }
 
 test('1,000 tickets naming 200 invoices changed three times: every ticket ends enriched within the update-ticket limits', async (t) => {
-  const isolated = await withIsolatedSchema(t, 'ticket_limits');
-  await migrate(isolated.connectionString, { schema: isolated.schema });
-  const pool = createDbPool(isolated.connectionString, { schema: isolated.schema, max: 4 });
-  await pool.query("INSERT INTO tenants (id, name, product) VALUES ($1, 'Limits', 'm3')", [TENANT]);
-  const zendesk = buildZendeskSimulator({
-    accounts: [
-      {
-        subdomain: TENANT,
-        plan: 'enterprise_plus',
-        oauthClients: [OAUTH],
-        jobQueuedMs: 0,
-        jobWorkingMs: 0,
-        endpointLimits: {
-          ticketUpdatesPerMinute: ACCOUNT_UPDATES,
-          ticketUpdateWindowMs: ACCOUNT_WINDOW_MS,
-          ticketUpdatesPerTicketPer10Min: TICKET_UPDATES,
-          ticketUpdatePerTicketWindowMs: TICKET_WINDOW_MS,
-        },
+  const { pool, zendesk, baseUrl, fieldId, enricher, runner, processor, agentToken } = await startTicketEnrichment(t, {
+    tenantId: TENANT,
+    tenantName: 'Limits',
+    oauth: OAUTH,
+    schemaPrefix: 'ticket_limits',
+    loggerName: 'ticket-limits-test',
+    account: {
+      endpointLimits: {
+        ticketUpdatesPerMinute: ACCOUNT_UPDATES,
+        ticketUpdateWindowMs: ACCOUNT_WINDOW_MS,
+        ticketUpdatesPerTicketPer10Min: TICKET_UPDATES,
+        ticketUpdatePerTicketWindowMs: TICKET_WINDOW_MS,
       },
-    ],
-  });
-  await zendesk.listen();
-  const http = createHttpClient();
-  t.after(async () => {
-    await zendesk.close();
-    await http.close();
-    await pool.end();
-  });
-  const baseUrl = zendesk.baseUrl(TENANT);
-  const credentials = { kind: 'oauth' as const, clientId: OAUTH.identifier, clientSecret: OAUTH.secret };
-  await provisionZendesk(
-    await ZendeskProvisioningClient.connect(http, baseUrl, credentials),
-    zendeskFieldPlan(DEFAULT_MAPPING),
-    { dryRun: false, knownTicketFieldIds: new Map(), remember: (ids) => saveZendeskFieldIds(pool, TENANT, ids) },
-  );
-  const fieldId = new Map(
-    (await loadZendeskFieldIds(pool, TENANT, 'ticket_field')).map((field) => [field.key, Number(field.zendeskId)]),
-  );
-  const poll = { intervalMs: 10, timeoutMs: 5000 };
-  const directory = new TenantZendeskDirectory({
-    loadTenant: async () => ({
-      tenantId: TENANT,
-      subdomain: TENANT,
-      baseUrl,
-      requestsPerMinute: 100_000,
-      share: 1,
-      credentials,
-      mapping: null,
-    }),
-    poll,
-  });
-  const history = new PostingHistoryStore(pool, isolated.schema);
-  const sink = new SequentialPostingSink([history]);
-  const store = new ReferenceRecordStore(pool, isolated.schema);
-  const enricher = new TicketEnricher({
-    clientFor: async (tenantId) => (await directory.get(tenantId)).client,
-    fieldIds: (tenantId) => loadZendeskFieldIds(pool, tenantId),
-    store,
-    sink,
-    poll,
+    },
     // The loader keeps below Zendesk's account limit and at its per-ticket limit, on the same windows.
     limits: {
       updateRequestsPerMinute: ACCOUNT_UPDATES - 1,
@@ -172,26 +66,11 @@ test('1,000 tickets naming 200 invoices changed three times: every ticket ends e
       perTicketWindowMs: TICKET_WINDOW_MS,
     },
   });
-  const logger = createLogger({ name: 'ticket-limits-test', level: 'silent' });
-  const runner = new TicketEnrichmentRunner({ enricher, store, logger, sweepIntervalMs: 60_000 });
-  t.after(() => runner.stop());
-  const processor = new TicketEnrichingProcessor(
-    { tenants: directory, state: history, sink, batchSize: 100, maxAttempts: 3, dependencyWaitMs: 0 },
-    runner,
-  );
 
   // The tickets exist before any invoice is known, as customers ask before the ERP syncs.
   const account = zendesk.account(TENANT);
   const numberField = fieldId.get('mlc_invoice_number')!;
-  const token = await fetch(`${baseUrl}/oauth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: OAUTH.identifier,
-      client_secret: OAUTH.secret,
-    }),
-  }).then(async (response) => ((await response.json()) as { access_token: string }).access_token);
+  const token = await agentToken();
   for (let start = 0; start < TICKETS; start += 50) {
     await Promise.all(
       Array.from({ length: 50 }, async (_, k) => {

@@ -14,6 +14,7 @@ import {
   startInProcess,
   waitFor,
 } from './loader-kafka-harness.ts';
+import { requestWindowPeak } from './request-window-peak.ts';
 
 // A Team tenant whose Zendesk account answers 429 to every call (as when other clients spent it), and an
 // Enterprise tenant measured once alone and once (a twin with the same plan and fresh budget) next to it.
@@ -97,16 +98,6 @@ function requestTimes(account: string): number[] {
     .sort((a, b) => a - b);
 }
 
-function peak(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
-
 test('the tenants sit on different partitions, as the test assumes', () => {
   const partitions = new Set([THROTTLED, SOLO, SHARED].map((tenant) => partitionForTenant(tenant.id, 3)));
   assert.equal(partitions.size, 3);
@@ -151,12 +142,15 @@ test('each tenant stays within its own budget (plan rpm × share) in every windo
   for (const tenant of [THROTTLED, SOLO, SHARED]) {
     const budget = budgetOf(tenant);
     const times = requestTimes(tenant.id);
-    assert.ok(peak(times, 60_000) <= budget, `${tenant.id}: ${peak(times, 60_000)} requests in 60 s, budget ${budget}`);
+    assert.ok(
+      requestWindowPeak(times, 60_000) <= budget,
+      `${tenant.id}: ${requestWindowPeak(times, 60_000)} requests in 60 s, budget ${budget}`,
+    );
     // Each run is shorter than a minute: the budget's spreading (2 s burst, then the per-minute rate) is
     // checked on 5 s and 10 s windows too, with one request of slack for clock skew.
     for (const windowMs of [5000, 10_000]) {
       const allowed = Math.floor(defaultBurst(budget) + (budget / 60_000) * windowMs) + 1;
-      const seen = peak(times, windowMs);
+      const seen = requestWindowPeak(times, windowMs);
       assert.ok(seen <= allowed, `${tenant.id}: ${seen} requests in ${windowMs} ms, the budget allows ${allowed}`);
     }
   }

@@ -6,6 +6,7 @@ import { postingStateKey } from '@mlc/loader/posting/posting';
 import { type InboundEvent, PostingBatchProcessor } from '@mlc/loader/posting/posting-batch-processor';
 import { TenantZendeskDirectory } from '@mlc/loader/tenant-zendesk-directory';
 import { buildZendeskSimulator, type ZendeskSimulator } from '@mlc/simulators/zendesk/zendesk-simulator';
+import { supplierPayload } from './loader-kafka-harness.ts';
 import { provisionDefaultMapping } from './zendesk-provisioning.ts';
 
 const OAUTH = { identifier: 'mlc-loader', secret: 'test-secret-value' };
@@ -43,19 +44,7 @@ function changeEvent<E extends EntityName>(
 
 function supplier(tenantId: string, n: number): InboundEvent {
   const key = `S${n}`;
-  return changeEvent(tenantId, 'supplier', key, {
-    supplierNumber: key,
-    name: `Supplier ${n}`,
-    status: '20',
-    currency: 'EUR',
-    paymentTerms: '30D',
-    country: 'SE',
-    division: 'AAA',
-    email: null,
-    phone: null,
-    taxId: null,
-    contacts: [{ name: `Contact ${n}`, email: `contact${n}@supplier.example`, phone: null }],
-  });
+  return changeEvent(tenantId, 'supplier', key, supplierPayload(n));
 }
 
 function mixedEvents(tenantId: string, suppliers: number): InboundEvent[] {
@@ -259,19 +248,7 @@ function supplierVersion(tenantId: string, n: number, version: number): InboundE
     tenantId,
     'supplier',
     key,
-    {
-      supplierNumber: key,
-      name: `Supplier ${n} v${version}`,
-      status: '20',
-      currency: 'EUR',
-      paymentTerms: '30D',
-      country: 'SE',
-      division: 'AAA',
-      email: null,
-      phone: null,
-      taxId: null,
-      contacts: [],
-    },
+    { ...supplierPayload(n, false), name: `Supplier ${n} v${version}` },
     version,
   );
 }

@@ -14,6 +14,7 @@ import {
   startInProcess,
   waitFor,
 } from './loader-kafka-harness.ts';
+import { requestWindowPeak } from './request-window-peak.ts';
 
 const TENANT = 'stormy';
 const PLAN_RPM = 200;
@@ -53,17 +54,6 @@ after(async () => {
   await simulator?.close();
 });
 
-/** Most requests that started inside any window of `windowMs`. */
-function peak(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
-
 test('under 20 % 429 and 10 % 5xx everything lands once and the tenant never exceeds its budget', async () => {
   const log = simulator.requestLog.entries({ account: TENANT });
   const api = log.filter((entry) => entry.path.startsWith('/api/v2/'));
@@ -75,9 +65,9 @@ test('under 20 % 429 and 10 % 5xx everything lands once and the tenant never exc
     requests: log.length,
     tooMany,
     serverErrors,
-    peak60s: peak(times, 60_000),
-    peak10s: peak(times, 10_000),
-    peak1s: peak(times, 1000),
+    peak60s: requestWindowPeak(times, 60_000),
+    peak10s: requestWindowPeak(times, 10_000),
+    peak1s: requestWindowPeak(times, 1000),
     budget: BUDGET,
   };
   console.log(JSON.stringify(figures));
@@ -99,7 +89,7 @@ test('under 20 % 429 and 10 % 5xx everything lands once and the tenant never exc
   const burst = defaultBurst(BUDGET);
   for (const windowMs of [1000, 5000, 10_000]) {
     const allowed = Math.floor(burst + (BUDGET / 60_000) * windowMs) + 1;
-    const seen = peak(times, windowMs);
+    const seen = requestWindowPeak(times, windowMs);
     assert.ok(seen <= allowed, `${seen} requests in a ${windowMs} ms window, the budget allows ${allowed}`);
   }
 });

@@ -1,8 +1,14 @@
-import type { EntityName, EntityPayloads } from '@mlc/common/entities';
-import { NATURAL_KEY } from '@mlc/common/entities';
-import { RecordRejection } from '../m3/m3-values.ts';
-import type { ChangePage, ExtractedRecord, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
+import type { EntityName } from '@mlc/common/entities';
+import type { ChangePage, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
 import { laterPosition } from '../source-adapter.ts';
+import {
+  headsNeedingLines,
+  mergeLines,
+  normalizeRows,
+  type PublishedAtVersion,
+  type SourceRecord,
+  withoutRows,
+} from '../source-records.ts';
 import { CSI_ENTITY_SOURCES, type CsiEntitySource } from './csi-entity-sources.ts';
 import type { CsiIdoClient, IdoItem } from './csi-ido-client.ts';
 import { recordDateIso, recordDateMinus } from './csi-record-date.ts';
@@ -14,14 +20,9 @@ export interface CsiAdapterOptions {
   /** How far each poll reaches back before the watermark (a declaration's overlapMs wins). */
   overlapMs?: number;
   /** Keys whose last published RecordDate equals the one just listed: their lines are not loaded again. */
-  publishedAtVersion?: (
-    entity: EntityName,
-    candidates: { naturalKey: string; version: string }[],
-  ) => Promise<Set<string>>;
+  publishedAtVersion?: PublishedAtVersion;
   sources?: { [E in EntityName]?: CsiEntitySource<E> };
 }
-
-type Normalized<E extends EntityName> = ExtractedRecord<E> & { raw: IdoItem };
 
 /** An IDO filter literal (SQL text literal). */
 function filterLiteral(value: string): string {
@@ -35,32 +36,10 @@ function filterLiteral(value: string): string {
 export function createCsiAdapter(options: CsiAdapterOptions): SourceAdapter {
   const sources = { ...CSI_ENTITY_SOURCES, ...options.sources } as { [E in EntityName]: CsiEntitySource<E> };
 
-  function normalizeAll<E extends EntityName>(source: CsiEntitySource<E>, items: readonly IdoItem[]) {
-    const records: Normalized<E>[] = [];
-    const rejected: RejectedRecord[] = [];
-    for (const raw of items) {
-      try {
-        const payload = source.normalize(raw);
-        const version = raw[source.deltaProperty]?.trim() || null;
-        records.push({
-          naturalKey: (NATURAL_KEY[source.entity] as (p: EntityPayloads[E]) => string)(payload),
-          payload,
-          sourceModifiedAt: recordDateIso(version ?? undefined),
-          sourceVersion: version,
-          raw,
-        });
-      } catch (error) {
-        if (!(error instanceof RecordRejection)) throw error;
-        rejected.push({ naturalKey: raw[source.keyProperty]?.trim() || null, reason: error.message, raw });
-      }
-    }
-    return { records, rejected };
-  }
-
   /** Every line row of the heads' key range, bookmark-paged, grouped by head key. */
   async function linesOf<E extends EntityName>(
     lines: NonNullable<CsiEntitySource<E>['lines']>,
-    heads: readonly Normalized<E>[],
+    heads: readonly SourceRecord<E>[],
   ): Promise<Map<string, IdoItem[]>> {
     const byHead = new Map<string, IdoItem[]>();
     const keys = heads.map((h) => h.raw[lines.headKey]?.trim() ?? '').filter((k) => k !== '');
@@ -88,31 +67,14 @@ export function createCsiAdapter(options: CsiAdapterOptions): SourceAdapter {
 
   async function withLines<E extends EntityName>(
     source: CsiEntitySource<E>,
-    heads: Normalized<E>[],
+    heads: SourceRecord<E>[],
     rejected: RejectedRecord[],
-  ): Promise<Normalized<E>[]> {
+  ): Promise<SourceRecord<E>[]> {
     const lines = source.lines;
     if (lines === undefined || heads.length === 0) return heads;
-    const candidates = heads.flatMap((h) =>
-      h.sourceVersion === null ? [] : [{ naturalKey: h.naturalKey, version: h.sourceVersion }],
-    );
-    const unchanged =
-      options.publishedAtVersion === undefined
-        ? new Set<string>()
-        : await options.publishedAtVersion(source.entity, candidates);
-    const wanted = heads.filter((h) => !unchanged.has(h.naturalKey));
+    const wanted = await headsNeedingLines(source.entity, heads, options.publishedAtVersion);
     const byHead = await linesOf(lines, wanted);
-    const out: Normalized<E>[] = [];
-    for (const head of wanted) {
-      const items = byHead.get(head.raw[lines.headKey]?.trim() ?? '') ?? [];
-      try {
-        out.push({ ...head, payload: lines.merge(head.payload, items) });
-      } catch (error) {
-        if (!(error instanceof RecordRejection)) throw error;
-        rejected.push({ naturalKey: head.naturalKey, reason: error.message, raw: { ...head.raw, lines: items } });
-      }
-    }
-    return out;
+    return mergeLines(wanted, (head) => byHead.get(head.raw[lines.headKey]?.trim() ?? '') ?? [], lines.merge, rejected);
   }
 
   async function list<E extends EntityName>(
@@ -128,12 +90,21 @@ export function createCsiAdapter(options: CsiAdapterOptions): SourceAdapter {
       recordcap: options.pageSize,
       ...(bookmark === undefined ? {} : { bookmark }),
     });
-    const { records, rejected } = normalizeAll(source, page.items);
+    const { records, rejected } = normalizeRows(
+      {
+        entity: source.entity,
+        normalize: source.normalize,
+        keyField: source.keyProperty,
+        versionField: source.deltaProperty,
+        modifiedAt: (_row, version) => recordDateIso(version ?? undefined),
+      },
+      page.items,
+    );
     const complete = await withLines(source, records, rejected);
     let high = watermark;
     for (const item of page.items) high = laterPosition(high, item[source.deltaProperty]?.trim() || null);
     return {
-      records: complete.map(({ raw: _raw, ...record }) => record),
+      records: withoutRows(complete),
       rejected,
       ...(page.bookmark === undefined ? {} : { nextCursor: page.bookmark }),
       newWatermark: high,

@@ -9,6 +9,7 @@ import type {
   SupplierPayload,
 } from '@mlc/common/entities';
 import { miDecimal, miRequiredText, miText, RecordRejection, sumDecimals } from '../m3/m3-values.ts';
+import { withPurchaseOrderLines } from '../purchase-order-lines.ts';
 import type { IdoItem } from './csi-ido-client.ts';
 import { csiDate } from './csi-record-date.ts';
 
@@ -214,11 +215,7 @@ export const CSI_ENTITY_SOURCES: { [E in EntityName]: CsiEntitySource<E> } = {
       ido: 'SLPoitems',
       properties: ['PoNum', 'PoLine', 'Item', 'Description', 'QtyOrdered', 'QtyReceived', 'ItemCost', 'RecordDate'],
       headKey: 'PoNum',
-      merge: (head, lines) => {
-        const normalized = lines.map(purchaseOrderLine);
-        const totalAmount = head.totalAmount !== '0' ? head.totalAmount : sumDecimals(normalized.map((l) => l.amount));
-        return { ...head, totalAmount, lines: normalized };
-      },
+      merge: (head, lines) => withPurchaseOrderLines(head, lines.map(purchaseOrderLine)),
     },
   },
   'gl-account': {

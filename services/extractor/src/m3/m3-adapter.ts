@@ -1,8 +1,16 @@
-import type { EntityName, EntityPayloads } from '@mlc/common/entities';
-import { NATURAL_KEY } from '@mlc/common/entities';
+import type { EntityName } from '@mlc/common/entities';
 import { MlcError } from '@mlc/common/errors';
-import type { ChangePage, DeletionPage, ExtractedRecord, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
+import type { ChangePage, DeletionPage, RejectedRecord, SourceAdapter } from '../source-adapter.ts';
 import { laterPosition } from '../source-adapter.ts';
+import {
+  headsNeedingLines,
+  mergeLines,
+  normalizeRows,
+  type PublishedAtVersion,
+  type RowReading,
+  type SourceRecord,
+  withoutRows,
+} from '../source-records.ts';
 import { EXPORTMI_SEPARATOR, exportMiQuery, queryLiteral, splitRepl } from './exportmi-select.ts';
 import {
   type ExportMiSource,
@@ -13,7 +21,7 @@ import {
 } from './m3-entity-sources.ts';
 import { lmtsMinus } from './m3-lmts.ts';
 import type { M3MiClient } from './m3-mi-client.ts';
-import { miDate, RecordRejection } from './m3-values.ts';
+import { miDate } from './m3-values.ts';
 import type { MiRecord } from './mi-response.ts';
 
 export interface M3AdapterOptions {
@@ -33,16 +41,11 @@ export interface M3AdapterOptions {
    * Keys whose last published change stamp equals the one just listed: their detail calls (PO lines)
    * are skipped, so a poll that re-reads its overlap costs no extra ION call.
    */
-  publishedAtVersion?: (
-    entity: EntityName,
-    candidates: { naturalKey: string; version: string }[],
-  ) => Promise<Set<string>>;
+  publishedAtVersion?: PublishedAtVersion;
   sources?: { [E in EntityName]?: M3EntitySource<E> };
   /** The tenant enabled deletion audit: deletions come from SES120MI/LstDeleted as op=delete events. */
   deletes?: boolean;
 }
-
-type Normalized<E extends EntityName> = ExtractedRecord<E> & { raw: MiRecord };
 
 /** A line-number literal: numeric fields compare as numbers, anything else as quoted text. */
 function lineLiteral(value: string): string {
@@ -64,32 +67,23 @@ function maxStamp(raws: readonly MiRecord[], field: string, start: string | null
   return high;
 }
 
-function normalizeAll<E extends EntityName>(
+/** How an M3 declaration's rows are read: LMDT (yyyyMMdd) is the modification date where declared. */
+function m3RowReading<E extends EntityName>(
   source: M3EntitySource<E>,
-  raws: readonly MiRecord[],
   keyField: string,
-  stampField: string,
-) {
-  const records: Normalized<E>[] = [];
-  const rejected: RejectedRecord[] = [];
-  for (const raw of raws) {
-    try {
-      const payload = source.normalize(raw);
-      const modified =
-        source.modifiedDateField === undefined ? null : miDate(raw[source.modifiedDateField], source.modifiedDateField);
-      records.push({
-        naturalKey: (NATURAL_KEY[source.entity] as (p: EntityPayloads[E]) => string)(payload),
-        payload,
-        sourceModifiedAt: modified === null ? null : `${modified}T00:00:00.000Z`,
-        sourceVersion: raw[stampField]?.trim() || null,
-        raw,
-      });
-    } catch (error) {
-      if (!(error instanceof RecordRejection)) throw error;
-      rejected.push({ naturalKey: raw[keyField]?.trim() || null, reason: error.message, raw });
-    }
-  }
-  return { records, rejected };
+  versionField: string,
+): RowReading<E> {
+  const field = source.modifiedDateField;
+  return {
+    entity: source.entity,
+    normalize: source.normalize,
+    keyField,
+    versionField,
+    modifiedAt: (row) => {
+      const modified = field === undefined ? null : miDate(row[field], field);
+      return modified === null ? null : `${modified}T00:00:00.000Z`;
+    },
+  };
 }
 
 /** The M3 adapter: MI list transactions with LMTS and start keys, EXPORTMI for tables (see m3-entity-sources). */
@@ -100,37 +94,25 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
 
   async function withLines<E extends EntityName>(
     source: M3EntitySource<E>,
-    heads: Normalized<E>[],
+    heads: SourceRecord<E>[],
     rejected: RejectedRecord[],
-  ): Promise<Normalized<E>[]> {
+  ): Promise<SourceRecord<E>[]> {
     const lines = source.lines;
     if (lines === undefined || heads.length === 0) return heads;
-    const candidates = heads.flatMap((h) =>
-      h.sourceVersion === null ? [] : [{ naturalKey: h.naturalKey, version: h.sourceVersion }],
-    );
-    const unchanged =
-      options.publishedAtVersion === undefined
-        ? new Set<string>()
-        : await options.publishedAtVersion(source.entity, candidates);
-    const wanted = heads.filter((h) => !unchanged.has(h.naturalKey));
+    const wanted = await headsNeedingLines(source.entity, heads, options.publishedAtVersion);
     const tableLines =
       options.linesPerRecord === true ? undefined : await linesFromTable(lines.table, wanted, rejected);
-    const out: Normalized<E>[] = [];
-    for (const head of wanted) {
-      const lineRecords =
+    return mergeLines(
+      wanted,
+      (head) =>
         tableLines === undefined
-          ? await options.mi.execute(lines.program, lines.transaction, lines.inputs(head.raw), {
+          ? options.mi.execute(lines.program, lines.transaction, lines.inputs(head.raw), {
               maxrecs: options.maxLinesPerOrder ?? 9999,
             })
-          : (tableLines.get(head.raw[lines.table.headKey]?.trim() ?? '') ?? []);
-      try {
-        out.push({ ...head, payload: lines.merge(head.payload, lineRecords) });
-      } catch (error) {
-        if (!(error instanceof RecordRejection)) throw error;
-        rejected.push({ naturalKey: head.naturalKey, reason: error.message, raw: { ...head.raw, lines: lineRecords } });
-      }
-    }
-    return out;
+          : (tableLines.get(head.raw[lines.table.headKey]?.trim() ?? '') ?? []),
+      lines.merge,
+      rejected,
+    );
   }
 
   /**
@@ -223,10 +205,10 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
       source.startKeyInput !== undefined && page.length >= maxrecs && last !== undefined && last !== cursor
         ? last
         : undefined;
-    const { records, rejected } = normalizeAll(source, fresh, source.keyField, source.deltaOutput);
+    const { records, rejected } = normalizeRows(m3RowReading(source, source.keyField, source.deltaOutput), fresh);
     const complete = await withLines(source, records, rejected);
     return {
-      records: complete.map(({ raw: _raw, ...record }) => record),
+      records: withoutRows(complete),
       rejected,
       ...(nextCursor === undefined ? {} : { nextCursor }),
       newWatermark: maxStamp(fresh, source.deltaOutput, watermark),
@@ -252,13 +234,13 @@ export function createM3Adapter(options: M3AdapterOptions): SourceAdapter {
       { maxrecs: options.pageSize },
     );
     const { rows, malformed } = splitRepl(page, source.columns);
-    const { records, rejected } = normalizeAll(source, rows, source.keyColumn, source.deltaColumn);
+    const { records, rejected } = normalizeRows(m3RowReading(source, source.keyColumn, source.deltaColumn), rows);
     for (const bad of malformed) rejected.push({ naturalKey: null, reason: bad.reason, raw: { REPL: bad.repl } });
     const complete = await withLines(source, records, rejected);
     const last = rows.at(-1)?.[source.keyColumn];
     const nextCursor = page.length >= options.pageSize && last !== undefined && last !== '' ? last : undefined;
     return {
-      records: complete.map(({ raw: _raw, ...record }) => record),
+      records: withoutRows(complete),
       rejected,
       ...(nextCursor === undefined ? {} : { nextCursor }),
       newWatermark: maxStamp(rows, source.deltaColumn, watermark),

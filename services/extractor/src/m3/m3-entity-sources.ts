@@ -8,7 +8,8 @@ import type {
   PurchaseOrderPayload,
   SupplierPayload,
 } from '@mlc/common/entities';
-import { miDate, miDecimal, miRequiredText, miText, sumDecimals } from './m3-values.ts';
+import { withPurchaseOrderLines } from '../purchase-order-lines.ts';
+import { miDate, miDecimal, miRequiredText, miText } from './m3-values.ts';
 import type { MiRecord } from './mi-response.ts';
 
 /**
@@ -236,11 +237,7 @@ export const M3_ENTITY_SOURCES: { [E in EntityName]: M3EntitySource<E> } = {
         headKey: 'PUNO',
         lineKey: ['PNLI', 'PNLS'],
       },
-      merge: (head, lines) => {
-        const normalized = lines.map(purchaseOrderLine);
-        const totalAmount = head.totalAmount !== '0' ? head.totalAmount : sumDecimals(normalized.map((l) => l.amount));
-        return { ...head, totalAmount, lines: normalized };
-      },
+      merge: (head, lines) => withPurchaseOrderLines(head, lines.map(purchaseOrderLine)),
     },
   },
   // The chart of accounts is a bounded master list without change-stamp input or start key.
