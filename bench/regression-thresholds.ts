@@ -64,12 +64,7 @@ export function regressionChecks(scenarios: Figures): ThresholdCheck[] {
       '= 0',
       (v) => v === 0,
     ),
-    check(
-      'budget: 429s from ION (product)',
-      at(scenarios, 'budget.product.ion.throttled'),
-      '= 0',
-      (v) => v === 0,
-    ),
+    check('budget: 429s from ION (product)', at(scenarios, 'budget.product.ion.throttled'), '= 0', (v) => v === 0),
     check(
       'budget: share of ION budget used (product, budget-bound)',
       at(scenarios, 'budget.product.ion.usedShare'),

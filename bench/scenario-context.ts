@@ -6,12 +6,11 @@ export interface ScenarioContext {
   quick: boolean;
   /** Run the throughput scenario's product loader under node --cpu-prof and summarise it. */
   profile: boolean;
-  /** Records for the scale scenario (default 1,000,000). */
+  /** Records for the scale scenario (default 500,000; --scale-records=1000000 for the full million). */
   scaleRecords: number;
   /** Overrides of the throughput scenario's data set sizes (--throughput-records, --baseline-records). */
   throughputRecords?: number;
   baselineRecords?: number;
-  resultsDir: string;
   infra: InfraEnv;
   sims: BenchSimulators;
   /** Upper bound for any wait inside a scenario. */
@@ -26,7 +25,6 @@ export function scenarioContext(options: {
   scaleRecords: number;
   throughputRecords?: number;
   baselineRecords?: number;
-  resultsDir: string;
   infra: InfraEnv;
   sims: BenchSimulators;
   log: (line: string) => void;

@@ -22,7 +22,7 @@ export interface ServiceProcess {
   /** Peak resident set size so far (VmHWM), in bytes; null once the process is gone. */
   peakRssBytes(): number | null;
   /** SIGTERM (graceful: the loader commits what Zendesk confirmed), SIGKILL after the grace period. */
-  stop(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
 }
 
 function statusField(pid: number, field: string): number | null {
@@ -53,10 +53,10 @@ export async function startServiceProcess(
     kind: options.kind,
     child,
     peakRssBytes: () => statusField(child.pid, 'VmHWM'),
-    async stop() {
+    async stop(graceMs = 90_000) {
       if (stopped) return;
       stopped = true;
-      await group.stop(child, 90_000);
+      await group.stop(child, graceMs);
     },
   };
 }

@@ -50,8 +50,8 @@ async function runMode(
   await pipeline.requestExtraction(tenant.tenantId);
   await sleep(windowMs);
   const windowEnd = Date.now();
-  await extractor.stop();
-  await loader.stop();
+  // The window is over: what the services would still drain or commit is not measured, so no long grace.
+  await Promise.all([extractor.stop(3000), loader.stop(3000)]);
   const zendesk = (await ctx.sims.zendeskRequests(tenant.subdomain)).map((e: ZendeskLogEntry) => ({
     time: Date.parse(e.time),
     status: e.status,

@@ -115,7 +115,7 @@ async function runMode(ctx: ScenarioContext, mode: LoaderMode, records: number) 
 }
 
 export async function latency(ctx: ScenarioContext) {
-  const sizes = { product: ctx.quick ? 2000 : 60_000, baseline: ctx.quick ? 100 : 2000 };
+  const sizes = { product: ctx.quick ? 2000 : 60_000, baseline: ctx.quick ? 100 : 500 };
   ctx.log(`latency: ${RATE_PER_SEC} records/s steady, product ${sizes.product}, baseline ${sizes.baseline} records`);
   const product = await runMode(ctx, 'product', sizes.product);
   ctx.log(`latency product: ${JSON.stringify(product)}`);

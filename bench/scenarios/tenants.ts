@@ -74,7 +74,7 @@ async function runMode(ctx: ScenarioContext, mode: LoaderMode, tenantCount: numb
 
 export async function tenants(ctx: ScenarioContext) {
   const product = ctx.quick ? { tenants: 5, records: 200 } : { tenants: 50, records: 2000 };
-  const baseline = ctx.quick ? { tenants: 3, records: 20 } : { tenants: 50, records: 100 };
+  const baseline = ctx.quick ? { tenants: 3, records: 20 } : { tenants: 50, records: 10 };
   ctx.log(`tenants: product ${JSON.stringify(product)}, baseline ${JSON.stringify(baseline)}`);
   const productFigures = await runMode(ctx, 'product', product.tenants, product.records);
   ctx.log(`tenants product: ${JSON.stringify(productFigures)}`);

@@ -5,6 +5,7 @@
  * (extract+publish with no loader; then consume+write of the full topics, optionally under a CPU profile).
  */
 import { mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoaderMode } from '../bench-pipeline.ts';
@@ -141,9 +142,10 @@ function loaderProfile(dir: string) {
 export async function throughputCostReplay(ctx: ScenarioContext) {
   const sizes = {
     product: ctx.throughputRecords ?? (ctx.quick ? 3000 : 100_000),
-    baseline: ctx.baselineRecords ?? (ctx.quick ? 150 : 2000),
+    baseline: ctx.baselineRecords ?? (ctx.quick ? 150 : 500),
   };
-  const profileDir = ctx.profile ? join(ctx.resultsDir, `loader-profile-${Date.now()}`) : undefined;
+  // Profiles are megabytes: kept outside the repository, summarised into the JSON.
+  const profileDir = ctx.profile ? join(tmpdir(), `mlc-bench-loader-profile-${Date.now()}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const result: Partial<Record<LoaderMode, unknown>> = {};
   for (const mode of ['product', 'baseline'] as const) {
