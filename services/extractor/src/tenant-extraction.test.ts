@@ -148,6 +148,7 @@ test('a record too large to publish is dead-lettered, not remembered, and the ru
   assert.equal(f.entityStats[0]?.status, 'partial');
   assert.equal(f.entityStats[0]?.published, 1);
   assert.equal(f.entityStats[0]?.failed, 1);
+  assert.equal(f.entityStats[0]?.error, '1 record(s) dead-lettered, first S2: over the message limit');
   assert.equal(f.hashes.has('S2'), false, 'the next run tries the record again');
   assert.equal(f.watermarks.get('t|supplier'), '2', 'the listing completed, so the watermark moves');
 });

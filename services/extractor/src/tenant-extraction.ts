@@ -11,7 +11,7 @@ import type {
   WatermarkStore,
 } from './extraction-stores.ts';
 import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
-import { laterPosition, type SourceAdapter } from './source-adapter.ts';
+import { laterPosition, type RejectedRecord, type SourceAdapter } from './source-adapter.ts';
 
 export interface TenantExtractionDeps {
   adapter: SourceAdapter;
@@ -83,6 +83,7 @@ async function extractEntity(
     const watermark = await deps.watermarks.get(tenantId, entity);
     let high = watermark;
     let cursor: string | undefined;
+    let firstRejection: RejectedRecord | undefined;
     do {
       if (deps.signal?.aborted) throw new RunAbandoned('shutdown');
       const page = await deps.adapter.listChanges(entity, watermark, cursor);
@@ -103,6 +104,7 @@ async function extractEntity(
       stats.published += sent.length;
       stats.unchanged += latest.size - changed.length;
       stats.failed += rejected.length;
+      firstRejection ??= rejected[0];
       high = laterPosition(high, page.newWatermark);
       cursor = page.nextCursor;
       log.debug(
@@ -140,6 +142,10 @@ async function extractEntity(
     if (high !== null && high !== watermark) await deps.watermarks.commit(tenantId, entity, high);
     // A dead-lettered record is not in Zendesk: the run must not read as a clean success.
     stats.status = stats.failed > 0 ? 'partial' : 'succeeded';
+    // An operator reading the run must learn why it is partial without searching the DLQ first.
+    if (firstRejection !== undefined) {
+      stats.error = `${stats.failed} record(s) dead-lettered, first ${firstRejection.naturalKey ?? '(no key)'}: ${firstRejection.reason}`;
+    }
   } catch (error) {
     stats.status = 'failed';
     stats.error =
