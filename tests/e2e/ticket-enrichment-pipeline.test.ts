@@ -122,13 +122,30 @@ test('a ticket naming an invoice before it is synced gets its data, then its pay
   for (const [invoice, status] of filled)
     if (invoice !== open) assert.equal(others.get(invoice), status, `${invoice}: unchanged`);
 
-  const { rows } = await db.query<{ zendesk_target: string; content_hash: string; n: string }>(
-    `SELECT zendesk_target, content_hash, count(*) AS n FROM posting_history
-      WHERE tenant_id = $1 AND zendesk_target LIKE 'ticket:%' AND status = 'applied'
-      GROUP BY zendesk_target, content_hash`,
-    [tenant.tenantId],
+  const auditedWrites = async () =>
+    (
+      await db.query<{ zendesk_target: string; content_hash: string; n: string }>(
+        `SELECT zendesk_target, content_hash, count(*) AS n FROM posting_history
+          WHERE tenant_id = $1 AND zendesk_target LIKE 'ticket:%' AND status = 'applied'
+          GROUP BY zendesk_target, content_hash`,
+        [tenant.tenantId],
+      )
+    ).rows;
+  // The loader audits a write once it has polled the update_many job to completion, which is after the
+  // ticket already shows the values: wait (bounded) for the audit of the payment-status write too.
+  const paidTarget = `ticket:${tickets.get(open)}`;
+  const everyWriteAudited = (audited: Awaited<ReturnType<typeof auditedWrites>>) =>
+    [...tickets.values()].every((id) => audited.some((row) => row.zendesk_target === `ticket:${id}`)) &&
+    audited.filter((row) => row.zendesk_target === paidTarget).length >= 2;
+  const rows =
+    (await until(async () => {
+      const audited = await auditedWrites();
+      return everyWriteAudited(audited) ? audited : undefined;
+    }, 10_000)) ?? (await auditedWrites());
+  assert.ok(
+    everyWriteAudited(rows) && rows.length >= CANDIDATES + 1,
+    `every ticket write is audited (${rows.length}): ${JSON.stringify(rows)}`,
   );
-  assert.ok(rows.length >= CANDIDATES + 1, `every ticket write is audited (${rows.length})`);
   assert.deepEqual(
     rows.filter((row) => Number(row.n) > 1),
     [],
