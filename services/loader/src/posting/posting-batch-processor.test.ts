@@ -164,7 +164,11 @@ function invoiceEvent(invoice: string, supplier: string, offset: number): Inboun
 }
 
 /** A processor whose state store knows the organizations of `refused` only as refused (never applied). */
-function dependencyProcessor(refused: ReadonlySet<string>, dependencyWaitMs: number) {
+function dependencyProcessor(
+  refused: ReadonlySet<string>,
+  dependencyWaitMs: number,
+  status: 'failed' | 'dead_lettered' = 'failed',
+) {
   const target = new FakeTarget();
   const lookups: number[] = [];
   const processor = new PostingBatchProcessor({
@@ -178,7 +182,7 @@ function dependencyProcessor(refused: ReadonlySet<string>, dependencyWaitMs: num
         new Map(
           keys
             .filter((key) => refused.has(key.split('|')[2]!))
-            .map((key) => [key, { status: 'failed' as const, errorCode: 'RecordInvalid' }]),
+            .map((key) => [key, { status, errorCode: status === 'failed' ? 'RecordInvalid' : 'TypeError' }]),
         ),
     },
     sink: { record: async () => {} },
@@ -206,6 +210,15 @@ test('invoices of a supplier whose organization Zendesk refused are dead-lettere
   assert.deepEqual(lookups, [50, 1]);
 });
 
+test('invoices of a supplier whose organization was dead-lettered after transient failures go to Zendesk at once', async () => {
+  const { processor, target } = dependencyProcessor(new Set(['S1']), 30_000, 'dead_lettered');
+  const started = Date.now();
+  const postings = await processor.process([invoiceEvent('INV1', 'S1', 1), invoiceEvent('INV2', 'S1', 2)]);
+  assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`);
+  assert.deepEqual(target.calls, [2], 'Zendesk judges the lookup: it may have written the organization');
+  assert.ok(postings.every((posting) => posting.status === 'applied'));
+});
+
 test('invoices of a supplier whose organization is merely not there yet wait for it (bounded), then go to Zendesk', async () => {
   const { processor, target } = dependencyProcessor(new Set(), 300);
   const started = Date.now();
@@ -213,4 +226,37 @@ test('invoices of a supplier whose organization is merely not there yet wait for
   assert.ok(Date.now() - started >= 300, 'the dependency wait was skipped');
   assert.deepEqual(target.calls, [2]);
   assert.ok(postings.every((posting) => posting.status === 'applied'));
+});
+
+test('a record evicted from the bounded in-memory state is still skipped as unchanged, from the store', async () => {
+  const stored = new Map<string, AppliedState>();
+  const target = new FakeTarget();
+  const loaded: string[] = [];
+  const processor = new PostingBatchProcessor({
+    tenants: { get: async (tenantId) => ({ tenantId, mapping: DEFAULT_MAPPING, target: () => target }) },
+    state: {
+      load: async (keys) => {
+        loaded.push(...keys);
+        return new Map(keys.flatMap((key) => (stored.has(key) ? [[key, stored.get(key)!]] : [])));
+      },
+    },
+    sink: {
+      record: async (postings) => {
+        for (const posting of postings.filter((candidate) => candidate.status === 'applied')) {
+          const key = `${posting.tenantId}|${posting.entity}|${posting.naturalKey}|${posting.zendeskTarget}`;
+          stored.set(key, { contentHash: posting.contentHash, zendeskId: posting.zendeskId, body: posting.body });
+        }
+      },
+    },
+    batchSize: 100,
+    maxAttempts: 1,
+    appliedCacheSize: 1,
+  });
+  await processor.process([glEvent('A1', 'h1', 1)]);
+  await processor.process([glEvent('A2', 'h2', 2)]);
+  loaded.length = 0;
+  const [again] = await processor.process([glEvent('A1', 'h1', 3)]);
+  assert.equal(again?.status, 'unchanged');
+  assert.equal(target.calls.length, 2);
+  assert.deepEqual(loaded, ['acme|gl-account|A1|custom_object_record:mlc_gl_account']);
 });

@@ -8,6 +8,7 @@ import type { TargetRecord } from '../mapping/target-record.ts';
 import type { ZendeskTarget } from '../targets/zendesk-target.ts';
 import type { ItemOutcome } from '../zendesk/job-status.ts';
 import { type ZendeskErrorInfo, ZendeskRequestError } from '../zendesk/zendesk-error.ts';
+import { AppliedStateCache } from './applied-state-cache.ts';
 import { fieldDiff } from './field-diff.ts';
 import {
   type AppliedState,
@@ -68,6 +69,11 @@ export interface PostingBatchProcessorOptions {
    * another topic, maybe in another batch) before they are sent anyway and Zendesk judges the lookup.
    */
   dependencyWaitMs?: number;
+  /**
+   * Applied states kept in memory to spare posting_history lookups of records seen again soon (bodies
+   * included, so this bounds the loader's memory, not the data set).
+   */
+  appliedCacheSize?: number;
   onBatchWritten?: (tenantId: string, target: string, records: number) => void;
   onRetry?: (tenantId: string, target: string, attempt: number) => void;
 }
@@ -119,11 +125,18 @@ function errorInfo(error: unknown): ZendeskErrorInfo {
 export class PostingBatchProcessor {
   readonly #options: Required<Omit<PostingBatchProcessorOptions, 'onBatchWritten' | 'onRetry'>> &
     Pick<PostingBatchProcessorOptions, 'onBatchWritten' | 'onRetry'>;
-  /** Last applied state seen by this process, ahead of (and consistent with) the durable store. */
-  readonly #applied = new Map<string, AppliedState>();
+  /** Recently applied states seen by this process, consistent with the durable store (written after it). */
+  readonly #applied: AppliedStateCache;
 
   constructor(options: PostingBatchProcessorOptions) {
-    this.#options = { retryBaseMs: 200, concurrency: 4, dependencyWaitMs: 30_000, ...options };
+    this.#options = {
+      retryBaseMs: 200,
+      concurrency: 4,
+      dependencyWaitMs: 30_000,
+      appliedCacheSize: 10_000,
+      ...options,
+    };
+    this.#applied = new AppliedStateCache(this.#options.appliedCacheSize);
   }
 
   /** Forget cached state, e.g. when a partition is revoked and another consumer may now write it. */
@@ -165,11 +178,18 @@ export class PostingBatchProcessor {
       }
     }
     const pending = [...latest.values()];
-    const missing = pending.map((item) => item.key).filter((key) => !this.#applied.has(key));
+    // Taken before the lookup: other partitions' batches may evict these entries while it runs.
+    const cached = new Map<string, AppliedState>();
+    const missing: string[] = [];
+    for (const { key } of pending) {
+      const state = this.#applied.get(key);
+      if (state === undefined) missing.push(key);
+      else cached.set(key, state);
+    }
     const stored = missing.length > 0 ? await this.#options.state.load(missing) : new Map<string, AppliedState>();
     const toWrite: Pending[] = [];
     for (const item of pending) {
-      item.previous = this.#applied.get(item.key) ?? stored.get(item.key);
+      item.previous = cached.get(item.key) ?? stored.get(item.key);
       if (!item.inbound.force && item.previous?.contentHash === item.inbound.event.contentHash) {
         postings.push(this.#posting(item, 'unchanged', item.previous.zendeskId, 0, null));
       } else {
@@ -255,6 +275,9 @@ export class PostingBatchProcessor {
    * Waits (bounded, once for the whole batch) until every organization that a lookup of these records
    * references was applied. An organization whose latest posting was refused is not waited for: Zendesk
    * already said no, so waiting would only hold the partition for nothing. Returns those, by state key.
+   * One dead-lettered after transient failures (a truncated answer, a timeout) is not waited for either,
+   * but not returned: Zendesk never said no and may well have written it, so its records go to Zendesk,
+   * which judges the lookup; refusing them would refuse every later change of them too.
    */
   async #awaitLinkedOrganizations(
     items: readonly Pending[],
@@ -269,8 +292,8 @@ export class PostingBatchProcessor {
       const externalId = externalIdFor(record.tenantId, 'supplier', record.linkedSupplier);
       if (this.#applied.has(key) || written.get(externalId)) continue;
       const inBatch = refusedInBatch.get(key);
-      if (inBatch) refused.set(key, inBatch);
-      else missing.add(key);
+      if (inBatch === undefined) missing.add(key);
+      else if (inBatch.status === 'failed') refused.set(key, inBatch);
     }
     const deadline = Date.now() + this.#options.dependencyWaitMs;
     for (let attempt = 0; missing.size > 0; attempt++) {
@@ -281,7 +304,7 @@ export class PostingBatchProcessor {
       }
       if (missing.size > 0 && this.#options.state.refused) {
         for (const [key, state] of await this.#options.state.refused([...missing])) {
-          refused.set(key, state);
+          if (state.status === 'failed') refused.set(key, state);
           missing.delete(key);
         }
       }
