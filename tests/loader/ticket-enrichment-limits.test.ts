@@ -121,10 +121,20 @@ test('1,000 tickets naming 200 invoices changed three times: every ticket ends e
     ),
   );
   const updates = [...account.searchIndex.values()].reduce((sum, versions) => sum + versions.length - 1, 0);
-  const { rows } = await pool.query<{ status: string; n: string }>(
-    "SELECT status, count(*) AS n FROM posting_history WHERE zendesk_target LIKE 'ticket:%' GROUP BY status",
-  );
-  const postings = Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  // A ticket shows its values once Zendesk ran the job; its audit row lands after the loader read the job's
+  // result, so the count is read once it settles (bounded).
+  const countPostings = async () => {
+    const { rows } = await pool.query<{ status: string; n: string }>(
+      "SELECT status, count(*) AS n FROM posting_history WHERE zendesk_target LIKE 'ticket:%' GROUP BY status",
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)])) as Record<string, number>;
+  };
+  let postings = await countPostings();
+  const auditDeadline = Date.now() + 15_000;
+  while ((postings.applied ?? 0) < 3 * TICKETS && Date.now() < auditDeadline) {
+    await sleep(250);
+    postings = await countPostings();
+  }
   const figures = {
     seconds: Number(seconds.toFixed(1)),
     enriched: enriched(),
