@@ -1,5 +1,6 @@
 import type { HttpClient, HttpResponse } from '@mlc/common/http-client';
 import type { ZendeskCredentials } from '@mlc/common/tenant-repository';
+import { zendeskApiTokenAuthorization } from '@mlc/common/zendesk-api-token';
 import { accessTokenOf, type ProbeResult, type ProbeStep, probeRequest, probeResult } from './probe-result.ts';
 
 export function zendeskBaseUrl(subdomain: string, override: string | null): string {
@@ -53,7 +54,7 @@ export async function probeZendesk(
     secrets.push(accessToken);
     authorization = `Bearer ${accessToken}`;
   } else {
-    authorization = `Basic ${Buffer.from(`${credentials.email}/token:${credentials.apiToken}`).toString('base64')}`;
+    authorization = zendeskApiTokenAuthorization(credentials.email, credentials.apiToken);
   }
   const me = await probeRequest(
     http,

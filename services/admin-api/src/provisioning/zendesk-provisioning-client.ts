@@ -1,6 +1,7 @@
 import { MlcError } from '@mlc/common/errors';
 import type { HttpClient, HttpMethod, HttpResponse } from '@mlc/common/http-client';
 import type { ZendeskCredentials } from '@mlc/common/tenant-repository';
+import { zendeskApiTokenAuthorization } from '@mlc/common/zendesk-api-token';
 import type { PlannedZendeskField, ZendeskFieldKind } from '@mlc/common/zendesk-field-plan';
 
 /** A field definition as Zendesk lists it (ticket, user, organization or custom object field). */
@@ -79,8 +80,8 @@ export class ZendeskProvisioningClient {
     credentials: ZendeskCredentials,
   ): Promise<ZendeskProvisioningClient> {
     if (credentials.kind === 'api_token') {
-      const basic = Buffer.from(`${credentials.email}/token:${credentials.apiToken}`).toString('base64');
-      return new ZendeskProvisioningClient(http, baseUrl, `Basic ${basic}`, [credentials.apiToken]);
+      const authorization = zendeskApiTokenAuthorization(credentials.email, credentials.apiToken);
+      return new ZendeskProvisioningClient(http, baseUrl, authorization, [credentials.apiToken]);
     }
     const secrets = [credentials.clientSecret];
     const response = await http.requestWithRetry(

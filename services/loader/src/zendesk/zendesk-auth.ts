@@ -1,3 +1,5 @@
+import { zendeskApiTokenAuthorization } from '@mlc/common/zendesk-api-token';
+
 /** Supplies the Authorization header of every Zendesk call; `invalidate` after a 401 forces a new token. */
 export interface ZendeskAuthorizer {
   authorization(): Promise<string>;
@@ -11,6 +13,6 @@ export interface ZendeskAuthorizer {
 
 /** Legacy API token (`{email}/token:{token}`, Basic): retired by Zendesk on 2027-04-30, kept as an option. */
 export function apiTokenAuthorizer(email: string, apiToken: string): ZendeskAuthorizer {
-  const header = `Basic ${Buffer.from(`${email}/token:${apiToken}`).toString('base64')}`;
+  const header = zendeskApiTokenAuthorization(email, apiToken);
   return { authorization: async () => header, invalidate: () => {} };
 }
