@@ -2,6 +2,7 @@ import pg from 'pg';
 import { redactUrlPassword } from './config.ts';
 import { MlcError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { retryUntilDeadline } from './startup-retry.ts';
 
 export interface DbPoolOptions {
   /** Tables are looked up in this schema first (search_path); tests use a unique one each. */
@@ -33,29 +34,19 @@ export function createDbPool(databaseUrl: string, options: DbPoolOptions = {}): 
   return pool;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Bounded wait for PostgreSQL at start; fails with MLC_DB_UNREACHABLE (URL shown without password). */
 export async function waitForDatabase(
   pool: pg.Pool,
   options: { timeoutMs: number; databaseUrl: string; logger?: Logger },
 ): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  let attempt = 0;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    attempt += 1;
-    try {
+  const failure = await retryUntilDeadline(
+    async () => {
       await pool.query('SELECT 1');
-      return;
-    } catch (error) {
-      lastError = error;
-      options.logger?.warn({ attempt, err: error }, 'PostgreSQL not reachable yet, retrying');
-      await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
-    }
-  }
+    },
+    { timeoutMs: options.timeoutMs, what: 'PostgreSQL', logger: options.logger },
+  );
+  if (failure === undefined) return;
+  const { lastError } = failure;
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
   throw new MlcError(
     'MLC_DB_UNREACHABLE',

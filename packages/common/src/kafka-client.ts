@@ -4,6 +4,7 @@ import type { ConfigValues } from './config.ts';
 import type { KAFKA_CONFIG } from './config-definitions.ts';
 import { MlcError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { retryUntilDeadline } from './startup-retry.ts';
 
 export type KafkaConnectionConfig = Pick<
   ConfigValues<typeof KAFKA_CONFIG>,
@@ -96,10 +97,6 @@ export interface ConnectWithRetryOptions {
   logger?: Logger;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Resolves when a TCP connection to host:port opens, rejects on refusal or after `timeoutMs`. */
 function probeTcp(broker: string, timeoutMs: number): Promise<void> {
   const separator = broker.lastIndexOf(':');
@@ -129,26 +126,24 @@ function probeTcp(broker: string, timeoutMs: number): Promise<void> {
  * is left of the time.
  */
 export async function connectWithRetry(client: KafkaConnectable, options: ConnectWithRetryOptions): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  let attempt = 0;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    attempt += 1;
-    try {
-      await Promise.any(
-        options.brokers.map((broker) => probeTcp(broker, Math.max(1, Math.min(3000, deadline - Date.now())))),
-      );
-      await connectWithin(client, deadline - Date.now());
-      return;
-    } catch (error) {
-      lastError =
-        error instanceof AggregateError
+  const failure = await retryUntilDeadline(
+    async (remainingMs) => {
+      const deadline = Date.now() + remainingMs;
+      try {
+        await Promise.any(
+          options.brokers.map((broker) => probeTcp(broker, Math.max(1, Math.min(3000, deadline - Date.now())))),
+        );
+      } catch (error) {
+        throw error instanceof AggregateError
           ? new Error(error.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; '))
           : error;
-      options.logger?.warn({ attempt, err: lastError }, 'Kafka not reachable yet, retrying');
-      await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
-    }
-  }
+      }
+      await connectWithin(client, deadline - Date.now());
+    },
+    { timeoutMs: options.timeoutMs, what: 'Kafka', logger: options.logger },
+  );
+  if (failure === undefined) return;
+  const { attempts: attempt, lastError } = failure;
   await client.disconnect().catch(() => {});
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
   throw new MlcError(

@@ -3,6 +3,7 @@ import type { AvroRecordSchema } from './avro/avro-schemas.ts';
 import { TOPIC_VALUE_SCHEMAS } from './avro/avro-schemas.ts';
 import { MlcError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { retryUntilDeadline } from './startup-retry.ts';
 
 export interface SchemaRegistryOptions {
   url: string;
@@ -15,10 +16,6 @@ export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
@@ -27,24 +24,19 @@ function describeFailure(error: unknown): string {
 
 /** Waits until the registry answers its ccompat API, with bounded retries; never hangs. */
 export async function waitForSchemaRegistry(options: SchemaRegistryOptions): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  let attempt = 0;
-  let lastFailure = 'no attempt';
-  while (Date.now() < deadline) {
-    attempt += 1;
-    try {
+  const failure = await retryUntilDeadline(
+    async (remainingMs) => {
       const response = await fetch(`${options.url}/subjects`, {
-        signal: AbortSignal.timeout(Math.max(1, Math.min(5000, deadline - Date.now()))),
+        signal: AbortSignal.timeout(Math.max(1, Math.min(5000, remainingMs))),
       });
       await response.body?.cancel();
-      if (response.ok) return;
-      lastFailure = `HTTP ${response.status}`;
-    } catch (error) {
-      lastFailure = describeFailure(error);
-    }
-    options.logger?.warn({ attempt, reason: lastFailure }, 'schema registry not reachable yet, retrying');
-    await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), Math.max(0, deadline - Date.now())));
-  }
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    },
+    { timeoutMs: options.timeoutMs, what: 'schema registry', logger: options.logger },
+  );
+  if (failure === undefined) return;
+  const attempt = failure.attempts;
+  const lastFailure = describeFailure(failure.lastError);
   throw new MlcError(
     'MLC_REGISTRY_UNREACHABLE',
     `Schema registry at ${options.url} did not answer within ${options.timeoutMs} ms (${attempt} attempt${attempt === 1 ? '' : 's'}): ${lastFailure}`,
