@@ -133,7 +133,11 @@ export async function startPerRecordBaselineLoader(options: {
   });
   const directory = new TenantZendeskDirectory({
     loadTenant: tenantSettingsLoader(pool, vault),
-    poll: { intervalMs: config.loaderJobPollIntervalMs, timeoutMs: config.loaderJobTimeoutMs },
+    jobs: {
+      intervalMs: config.loaderJobPollIntervalMs,
+      timeoutMs: config.loaderJobTimeoutMs,
+      maxQueued: config.loaderMaxQueuedJobs,
+    },
   });
   const history = new PostingHistoryStore(pool, config.databaseSchema);
   const processor = new ForcedPostingBatchProcessor({
@@ -155,6 +159,7 @@ export async function startPerRecordBaselineLoader(options: {
     lingerMs: config.loaderLingerMs,
     sessionTimeoutMs: config.loaderSessionTimeoutMs,
     partitionsConsumedConcurrently: 1,
+    batchesInFlight: 1,
   });
   await consumer.start();
   return {

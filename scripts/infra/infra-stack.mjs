@@ -47,7 +47,7 @@ function servers(settings) {
   };
 }
 
-async function logTail(file, lines = 15) {
+export async function logTail(file, lines = 15) {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }

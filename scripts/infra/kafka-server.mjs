@@ -20,17 +20,33 @@ export function kafkaFiles(settings) {
   };
 }
 
+/**
+ * `kafka.extraListeners` ([{ name, protocol, port }]) and `kafka.extraProperties` ({ key: value }) add
+ * client listeners (e.g. SASL_SSL for the security tests) to the PLAINTEXT and CONTROLLER ones, which
+ * the broker keeps for itself.
+ */
 function serverProperties(settings) {
   const { host, kafka } = settings;
+  const extraListeners = kafka.extraListeners ?? [];
+  const listeners = [
+    `PLAINTEXT://${host}:${kafka.port}`,
+    ...extraListeners.map((listener) => `${listener.name}://${host}:${listener.port}`),
+  ];
+  const protocols = [
+    'CONTROLLER:PLAINTEXT',
+    'PLAINTEXT:PLAINTEXT',
+    ...extraListeners.map((listener) => `${listener.name}:${listener.protocol}`),
+  ];
+  const extraProperties = Object.entries(kafka.extraProperties ?? {}).map(([key, value]) => `${key}=${value}\n`);
   return `# Written by scripts/infra on every start: edit kafka-server.mjs instead.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${host}:${kafka.controllerPort}
-listeners=PLAINTEXT://${host}:${kafka.port},CONTROLLER://${host}:${kafka.controllerPort}
-advertised.listeners=PLAINTEXT://${host}:${kafka.port}
+listeners=${listeners.join(',')},CONTROLLER://${host}:${kafka.controllerPort}
+advertised.listeners=${listeners.join(',')}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=${protocols.join(',')}
 log.dirs=${kafka.dataDir}
 num.partitions=1
 default.replication.factor=1
@@ -46,7 +62,7 @@ auto.create.topics.enable=false
 delete.topic.enable=true
 log.retention.hours=168
 log.cleaner.backoff.ms=1000
-`;
+${extraProperties.join('')}`;
 }
 
 function log4jProperties(logFile) {
@@ -94,6 +110,8 @@ async function formatStorageOnce(settings, files, java) {
       '-c',
       files.propertiesFile,
       '--ignore-formatted',
+      // KRaft keeps SCRAM credentials in the metadata log: they are written at format time (`--add-scram`).
+      ...(settings.kafka.formatArgs ?? []),
     ]),
     logFile: files.consoleFile,
   });

@@ -60,13 +60,14 @@ export function loadManifests(
 }
 
 const isKustomization = (document: ManifestDocument): boolean => document.content.kind === 'Kustomization';
+const API_VERSION = /^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/;
 
 export function structureProblems(documents: readonly ManifestDocument[]): string[] {
   const problems: string[] = [];
   for (const document of documents) {
     const where = `${document.file}#${document.index}`;
     const { apiVersion, kind, metadata } = document.content;
-    if (typeof apiVersion !== 'string' || !/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion)) {
+    if (typeof apiVersion !== 'string' || !API_VERSION.test(apiVersion)) {
       problems.push(`${where}: apiVersion ${String(apiVersion)} is not group/version`);
     }
     if (typeof kind !== 'string' || !/^[A-Z][A-Za-z]+$/.test(kind)) problems.push(`${where}: kind ${String(kind)}`);
@@ -316,10 +317,9 @@ export function serviceProblems(documents: readonly ManifestDocument[]): string[
   return problems;
 }
 
-/** Every patch of an overlay must name a resource of its bases, or kustomize fails to apply it. */
-export function patchTargetProblems(documents: readonly ManifestDocument[], root: string): string[] {
-  const problems: string[] = [];
-  const patchFiles = new Set(
+/** Files that a kustomization applies as patches (repo-relative), as opposed to resources. */
+function patchFilesOf(documents: readonly ManifestDocument[], root: string): Set<string> {
+  return new Set(
     documents.filter(isKustomization).flatMap((kustomization) =>
       list(kustomization.content.patches).flatMap((patch) => {
         const path = mapping(patch).path;
@@ -327,6 +327,12 @@ export function patchTargetProblems(documents: readonly ManifestDocument[], root
       }),
     ),
   );
+}
+
+/** Every patch of an overlay must name a resource of its bases, or kustomize fails to apply it. */
+export function patchTargetProblems(documents: readonly ManifestDocument[], root: string): string[] {
+  const problems: string[] = [];
+  const patchFiles = patchFilesOf(documents, root);
   const resources = documents.filter((document) => !patchFiles.has(document.file) && !isKustomization(document));
   for (const patch of documents.filter((document) => patchFiles.has(document.file))) {
     const exists = resources.some(
@@ -334,6 +340,72 @@ export function patchTargetProblems(documents: readonly ManifestDocument[], root
     );
     if (!exists)
       problems.push(`${patch.file}: patches ${String(patch.content.kind)} ${nameOf(patch)}, which no base declares`);
+  }
+  return problems;
+}
+
+/**
+ * Kinds that are no Kubernetes API object, so kubernetes-models has no schema for them: kustomize's own
+ * file (kustomizationProblems checks it). Any other kind without a schema is a problem, so a typo in
+ * apiVersion or kind cannot slip past the schema check.
+ */
+const KINDS_WITHOUT_SCHEMA = new Set(['kustomize.config.k8s.io/v1beta1 Kustomization']);
+
+interface KubernetesModel {
+  new (data: Mapping): { validate(): void };
+  apiVersion: string;
+  kind: string;
+}
+
+/** The kubernetes-models class for apiVersion + kind (`kubernetes-models/apps/v1/Deployment`), if one exists. */
+async function kubernetesModel(apiVersion: unknown, kind: unknown): Promise<KubernetesModel | undefined> {
+  if (typeof apiVersion !== 'string' || !API_VERSION.test(apiVersion)) return undefined;
+  if (typeof kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return undefined;
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+  const model = exports[kind] as Partial<KubernetesModel> | undefined;
+  // `v1/PodSpec` and the like exist too: only a top-level object declares its own apiVersion and kind.
+  return model?.apiVersion === apiVersion && model.kind === kind ? (model as KubernetesModel) : undefined;
+}
+
+interface SchemaError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+}
+
+/**
+ * Validates every document against the official Kubernetes OpenAPI schema that kubernetes-models ships
+ * (required fields, types, formats, enums; the schemas allow unknown fields, as the API server does
+ * without strict field validation). A patch only has to be well-typed: the resource it patches carries
+ * the required fields.
+ */
+export async function schemaProblems(documents: readonly ManifestDocument[], root: string): Promise<string[]> {
+  const patchFiles = patchFilesOf(documents, root);
+  const problems: string[] = [];
+  for (const document of documents) {
+    const { apiVersion, kind } = document.content;
+    const where = `${document.file}#${document.index} ${String(kind)} ${nameOf(document)}`;
+    if (KINDS_WITHOUT_SCHEMA.has(`${String(apiVersion)} ${String(kind)}`)) continue;
+    const Model = await kubernetesModel(apiVersion, kind);
+    if (Model === undefined) {
+      problems.push(`${where}: no Kubernetes schema for apiVersion ${String(apiVersion)}, kind ${String(kind)}`);
+      continue;
+    }
+    try {
+      new Model(document.content).validate();
+    } catch (error) {
+      const errors = (error as { errors?: SchemaError[] }).errors;
+      if (!Array.isArray(errors)) throw error;
+      const relevant = patchFiles.has(document.file) ? errors.filter((e) => e.keyword !== 'required') : errors;
+      for (const e of relevant) problems.push(`${where}: ${e.instancePath || '/'} ${e.message}`);
+    }
   }
   return problems;
 }

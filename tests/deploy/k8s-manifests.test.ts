@@ -17,6 +17,7 @@ import {
   nameOf,
   ofKind,
   patchTargetProblems,
+  schemaProblems,
   secretKeyReferences,
   serviceProblems,
   structureProblems,
@@ -34,6 +35,81 @@ const declaredVariables = new Set(
 test('every YAML document under deploy/ parses and has apiVersion, kind and metadata.name', () => {
   assert.ok(documents.length >= 10, `only ${documents.length} documents found`);
   assert.deepEqual([...parseProblems, ...structureProblems(documents)], []);
+});
+
+test('every manifest under deploy/k8s is valid against the Kubernetes OpenAPI schema (kubernetes-models)', async () => {
+  const manifests = documents.filter((document) => document.file.startsWith('deploy/k8s/'));
+  assert.ok(manifests.length >= 10, `only ${manifests.length} manifests found`);
+  assert.deepEqual(await schemaProblems(manifests, repoRoot), []);
+});
+
+test('the schema check reports wrong types, missing required fields and unknown kinds', async () => {
+  const broken: ManifestDocument[] = parse(`
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: { name: loader }
+  spec:
+    replicas: three
+    selector: { matchLabels: { app: loader } }
+    template:
+      metadata: { labels: { app: loader } }
+      spec:
+        containers:
+          - image: ml-connector
+            env: [{ name: METRICS_PORT, value: 9464 }]
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: { name: config }
+  data: { TOPIC_PARTITIONS: 6 }
+- apiVersion: v1
+  kind: Service
+  metadata: { name: admin-api }
+  spec: { ports: [{ port: "80" }] }
+- apiVersion: batch/v1
+  kind: Job
+  metadata: { name: migrate }
+  spec: { template: { spec: { restartPolicy: Never } } }
+- apiVersion: apps/v1
+  kind: Deploymnet
+  metadata: { name: typo }
+- apiVersion: kustomize.config.k8s.io/v1beta1
+  kind: Kustomization
+  resources: [loader.yaml]
+`).map((content: Record<string, unknown>, index: number) => ({ file: 'fixture.yaml', index, content }));
+  assert.deepEqual(await schemaProblems(broken, repoRoot), [
+    'fixture.yaml#0 Deployment loader: /spec/replicas must be integer',
+    'fixture.yaml#0 Deployment loader: /spec/template/spec/containers/0 must have required property name',
+    'fixture.yaml#0 Deployment loader: /spec/template/spec/containers/0/env/0/value must be string',
+    'fixture.yaml#1 ConfigMap config: /data/TOPIC_PARTITIONS must be string',
+    'fixture.yaml#2 Service admin-api: /spec/ports/0/port must be integer',
+    'fixture.yaml#3 Job migrate: /spec/template/spec must have required property containers',
+    'fixture.yaml#4 Deploymnet typo: no Kubernetes schema for apiVersion apps/v1, kind Deploymnet',
+  ]);
+});
+
+test('a patch is held to the schema types but not to its required fields', async () => {
+  const overlay: ManifestDocument[] = [
+    {
+      file: 'overlay/kustomization.yaml',
+      index: 0,
+      content: parse(
+        '{ apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, patches: [{ path: loader.yaml }] }',
+      ),
+    },
+    {
+      file: 'overlay/loader.yaml',
+      index: 0,
+      content: parse(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: loader }
+spec: { template: { spec: { containers: [{ name: loader, env: [{ name: LOG_LEVEL, value: debug }, { name: METRICS_PORT, value: 9464 }] }] } } }
+`),
+    },
+  ];
+  assert.deepEqual(await schemaProblems(overlay, repoRoot), [
+    'overlay/loader.yaml#0 Deployment loader: /spec/template/spec/containers/0/env/1/value must be string',
+  ]);
 });
 
 test('every kustomization lists files that exist', () => {

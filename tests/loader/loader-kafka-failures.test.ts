@@ -96,10 +96,11 @@ test('429 answers are honoured: after each one the tenant sends nothing until Re
   // overlap depends on the machine's speed; answers slower (300 ms) than the budget's pace (one request
   // per 100 ms) make it certain: some request is always in flight when the fourth of a window is answered.
   simulator.faults.setRules([{ account: 'throttled', path: '^/api/v2/', action: { kind: 'delay', ms: 300 } }]);
-  const events = Array.from({ length: 450 }, (_, n) => glAccountEvent('throttled', n));
+  // Enough records that the writes alone (job polls are shared, one per round) outrun 4 requests a second.
+  const events = Array.from({ length: 1500 }, (_, n) => glAccountEvent('throttled', n));
   try {
     await produceChanges(stack, events);
-    await waitFor('the throttled load', async () => (await postingCount(stack, 'throttled', 'applied')) >= 450, 60_000);
+    await waitFor('the throttled load', async () => (await postingCount(stack, 'throttled', 'applied')) >= 1500, 90_000);
   } finally {
     simulator.faults.setRules([]);
   }
@@ -118,7 +119,7 @@ test('429 answers are honoured: after each one the tenant sends nothing until Re
   }
   const view = simulator.inspect('throttled')!;
   assert.equal(view.duplicateCount, 0);
-  assert.equal(view.customObjectRecords.mlc_gl_account?.length, 450);
+  assert.equal(view.customObjectRecords.mlc_gl_account?.length, 1500);
 });
 
 test("a tenant's requests stay within its budget (plan rpm × share) in every 60 s window", async () => {

@@ -49,8 +49,11 @@ export interface LoaderStack {
   close(): Promise<void>;
 }
 
-/** Topics, schemas and tables of one test file; the loader itself is started with `startInProcess`. */
-export async function createLoaderStack(name: string): Promise<LoaderStack> {
+/**
+ * Topics, schemas and tables of one test file; the loader itself is started with `startInProcess`.
+ * `kafkaEnv` replaces the KAFKA_* variables (e.g. a private SASL_SSL broker).
+ */
+export async function createLoaderStack(name: string, kafkaEnv: Record<string, string> = {}): Promise<LoaderStack> {
   const prefix = `${uniqueName(name)}.`;
   const groupId = uniqueName(`${name}_group`);
   const schema = await createIsolatedDatabaseSchema(name);
@@ -69,6 +72,7 @@ export async function createLoaderStack(name: string): Promise<LoaderStack> {
     METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
     MLC_MASTER_KEYS: generateMasterKey('test'),
+    ...kafkaEnv,
   };
   const pool = createDbPool(databaseUrl(), { schema: schema.schema });
   await migrate(pool, { schema: schema.schema });
@@ -141,7 +145,7 @@ export async function addTenant(
     zendeskShare: options.zendeskShare ?? 1,
   });
   const provisioning = new TenantZendeskDirectory({
-    poll: { intervalMs: 5, timeoutMs: 5000 },
+    jobs: { intervalMs: 5, timeoutMs: 5000, maxQueued: 10 },
     loadTenant: async () => ({
       tenantId,
       subdomain: tenantId,

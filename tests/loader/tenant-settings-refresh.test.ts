@@ -52,7 +52,7 @@ async function registerTenant(tenantId: string): Promise<void> {
 function directory(refreshMs: number): TenantZendeskDirectory {
   return new TenantZendeskDirectory({
     loadTenant: tenantSettingsLoader(pool, vault),
-    poll: { intervalMs: 5, timeoutMs: 5000 },
+    jobs: { intervalMs: 5, timeoutMs: 5000, maxQueued: 10 },
     refreshMs,
   });
 }

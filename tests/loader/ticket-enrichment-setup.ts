@@ -129,7 +129,6 @@ export async function startTicketEnrichment(t: CleanupScope, options: TicketEnri
   const fieldId = new Map(
     (await loadZendeskFieldIds(pool, tenantId, 'ticket_field')).map((field) => [field.key, Number(field.zendeskId)]),
   );
-  const poll = { intervalMs: 10, timeoutMs: 5000 };
   const directory = new TenantZendeskDirectory({
     loadTenant: async () => ({
       tenantId,
@@ -140,7 +139,7 @@ export async function startTicketEnrichment(t: CleanupScope, options: TicketEnri
       credentials,
       mapping: null,
     }),
-    poll,
+    jobs: { intervalMs: 10, timeoutMs: 5000, maxQueued: 10 },
   });
   const history = new PostingHistoryStore(pool, isolated.schema);
   const audited = options.audited;
@@ -149,11 +148,10 @@ export async function startTicketEnrichment(t: CleanupScope, options: TicketEnri
   );
   const store = new ReferenceRecordStore(pool, isolated.schema);
   const enricher = new TicketEnricher({
-    clientFor: async (tenant) => (await directory.get(tenant)).client,
+    zendeskFor: (tenant) => directory.get(tenant),
     fieldIds: (tenant) => loadZendeskFieldIds(pool, tenant),
     store,
     sink,
-    poll,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const logger = createLogger({ name: options.loggerName, level: 'silent' });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   booleanVar,
   type ConfigDefinitions,
@@ -21,6 +22,23 @@ const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 const saslEnabled = (env: ConfigEnv): boolean =>
   (SASL_MECHANISMS as readonly string[]).includes((env.KAFKA_SASL_MECHANISM ?? '').trim().toLowerCase());
 
+const kafkaSsl = booleanVar({ env: 'KAFKA_SSL', default: false, description: 'Connect to the brokers over TLS' });
+
+/** Checked at start, so that an unreadable CA file is named then and not hidden in a TLS handshake error. */
+function pemCertificateFileProblem(path: string, env: ConfigEnv): string | undefined {
+  const ssl = kafkaSsl.parse(env.KAFKA_SSL ?? 'false');
+  if (!ssl.ok || !ssl.value) return 'needs KAFKA_SSL=true';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return `must be a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+  }
+  return text.includes('-----BEGIN CERTIFICATE-----')
+    ? undefined
+    : 'must hold PEM certificates (-----BEGIN CERTIFICATE-----)';
+}
+
 export const KAFKA_CONFIG = {
   kafkaBrokers: listVar({
     env: 'KAFKA_BROKERS',
@@ -30,7 +48,15 @@ export const KAFKA_CONFIG = {
       brokers.every((broker) => /^[^\s:]+:\d{1,5}$/.test(broker)) ? undefined : 'must list brokers as host:port',
   }),
   kafkaClientId: stringVar({ env: 'KAFKA_CLIENT_ID', default: 'ml-connector', description: 'Kafka client id prefix' }),
-  kafkaSsl: booleanVar({ env: 'KAFKA_SSL', default: false, description: 'Connect to the brokers over TLS' }),
+  kafkaSsl,
+  kafkaSslCaFile: optional(
+    stringVar({
+      env: 'KAFKA_SSL_CA_FILE',
+      description:
+        "PEM file of the CA(s) that signed the brokers' certificates (a private CA); trusted instead of the public roots",
+      validate: pemCertificateFileProblem,
+    }),
+  ),
   kafkaSaslMechanism: enumVar({
     env: 'KAFKA_SASL_MECHANISM',
     choices: ['none', ...SASL_MECHANISMS],
@@ -202,6 +228,28 @@ export const LOADER_CONFIG = {
     min: 1,
     max: 30,
     description: 'Bulk requests per consumed batch in flight at once (Zendesk limits concurrently queued jobs)',
+  }),
+  loaderBatchesInFlight: intVar({
+    env: 'LOADER_BATCHES_IN_FLIGHT',
+    default: 3,
+    min: 1,
+    max: 16,
+    description: 'Consumed batches of one partition processed at once (offsets still committed in order)',
+  }),
+  loaderAppliedCacheSize: intVar({
+    env: 'LOADER_APPLIED_CACHE_SIZE',
+    default: 10_000,
+    min: 0,
+    description:
+      'Applied record states kept in memory to skip unchanged records without a PostgreSQL lookup (bounds memory, not the data set)',
+  }),
+  loaderMaxQueuedJobs: intVar({
+    env: 'LOADER_MAX_QUEUED_JOBS',
+    default: 20,
+    min: 1,
+    max: 30,
+    description:
+      "Zendesk background jobs per tenant queued at once (Zendesk caps them per account, shared with the account's other API clients)",
   }),
   loaderPartitionsConcurrently: intVar({
     env: 'LOADER_PARTITIONS_CONCURRENTLY',

@@ -6,6 +6,11 @@
 export const ERROR_CATALOG = {
   MLC_CONFIG_INVALID: { statusCode: 500, description: 'The environment has missing or invalid variables' },
   MLC_KAFKA_UNREACHABLE: { statusCode: 503, description: 'No Kafka broker answered within the startup timeout' },
+  MLC_KAFKA_AUTH_FAILED: { statusCode: 503, description: 'The Kafka brokers refused the SASL credentials' },
+  MLC_KAFKA_TLS_FAILED: {
+    statusCode: 503,
+    description: "The Kafka brokers' TLS certificate was not trusted or the TLS handshake failed",
+  },
   MLC_REGISTRY_UNREACHABLE: { statusCode: 503, description: 'The schema registry did not answer' },
   MLC_SCHEMA_INCOMPATIBLE: { statusCode: 409, description: 'The registry rejected a schema as incompatible' },
   MLC_REGISTRY_MISCONFIGURED: { statusCode: 500, description: 'A registry subject has the wrong compatibility level' },
@@ -26,6 +31,10 @@ export const ERROR_CATALOG = {
   MLC_ION_AUTH_FAILED: { statusCode: 502, description: 'The ION API token endpoint refused the credentials' },
   MLC_MI_ERROR: { statusCode: 502, description: 'An M3 MI transaction reported a failure' },
   MLC_CSI_ERROR: { statusCode: 502, description: 'A CloudSuite Industrial IDO request reported a failure' },
+  MLC_ION_MALFORMED_RESPONSE: {
+    statusCode: 502,
+    description: 'An ION API answer could not be read: not JSON (cut short, an HTML page), or rows missing or not text',
+  },
   MLC_ERP_RECORD_INVALID: {
     statusCode: 422,
     description: 'An ERP record cannot become an entity payload (missing key, bad value); it is dead-lettered',
@@ -33,6 +42,10 @@ export const ERROR_CATALOG = {
   MLC_ZENDESK_AUTH_FAILED: { statusCode: 502, description: 'Zendesk refused the OAuth client or token' },
   MLC_ZENDESK_BULK_REJECTED: { statusCode: 502, description: 'Zendesk rejected a bulk request as a whole' },
   MLC_ZENDESK_ITEM_FAILED: { statusCode: 502, description: 'Zendesk reported a failure for one item of a job' },
+  MLC_ZENDESK_MALFORMED_RESPONSE: {
+    statusCode: 502,
+    description: 'A Zendesk answer could not be read: not JSON (cut short, an HTML page), too large, or keys missing',
+  },
   MLC_DEPENDENCY_FAILED: {
     statusCode: 424,
     description: 'Not sent: a record it links to (a supplier organization) was refused by Zendesk',

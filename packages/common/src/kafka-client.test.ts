@@ -67,3 +67,14 @@ test('kafkajs log entries go through pino, so redaction applies to them too', as
   assert.equal(line.msg, 'probe');
   assert.equal(line.sasl.password, '[REDACTED]');
 });
+
+test('a CA file that cannot be read when the client is built is a configuration error naming KAFKA_SSL_CA_FILE', () => {
+  assert.throws(
+    () =>
+      createKafka(
+        { ...BASE, kafkaSsl: true, kafkaSslCaFile: '/nonexistent/kafka-ca.pem' },
+        createLogger({ name: 'unit', level: 'silent' }),
+      ),
+    (error: unknown) => isMlcError(error, 'MLC_CONFIG_INVALID') && error.field === 'KAFKA_SSL_CA_FILE',
+  );
+});

@@ -1,15 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import type { ConfigValues } from './config.ts';
 import type { KAFKA_CONFIG } from './config-definitions.ts';
 import { MlcError } from './errors.ts';
+import { permanentKafkaFailure } from './kafka-connect-failure.ts';
+import { dropKafkajsNegativeTimeoutWarning } from './kafkajs-warning-filter.ts';
 import type { Logger } from './logger.ts';
 import { retryUntilDeadline } from './startup-retry.ts';
 
 export type KafkaConnectionConfig = Pick<
   ConfigValues<typeof KAFKA_CONFIG>,
   'kafkaBrokers' | 'kafkaClientId' | 'kafkaSsl' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword'
->;
+> &
+  Partial<Pick<ConfigValues<typeof KAFKA_CONFIG>, 'kafkaSslCaFile'>>;
 
 const PINO_LEVEL_OF: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -41,16 +46,37 @@ function saslOptions(config: KafkaConnectionConfig): SASLOptions | undefined {
 }
 
 /**
+ * TLS verifies the brokers' certificates and host names always; KAFKA_SSL_CA_FILE replaces the public roots
+ * by the platform's own CA. Certificate verification cannot be switched off by configuration.
+ */
+function tlsOptions(config: KafkaConnectionConfig): boolean | ConnectionOptions {
+  if (!config.kafkaSsl) return false;
+  if (config.kafkaSslCaFile === undefined) return true;
+  try {
+    return { ca: readFileSync(config.kafkaSslCaFile, 'utf8'), rejectUnauthorized: true };
+  } catch (error) {
+    // loadConfig checked the file; this guards hand-built configs and a file removed since.
+    throw new MlcError('MLC_CONFIG_INVALID', `KAFKA_SSL_CA_FILE ${config.kafkaSslCaFile} cannot be read`, {
+      field: 'KAFKA_SSL_CA_FILE',
+      cause: error,
+    });
+  }
+}
+
+/**
  * A kafkajs client whose logs go through pino (so redaction applies) and whose retries are bounded, so
- * that a call against an unreachable cluster fails within seconds instead of retrying for minutes.
+ * that a call against an unreachable cluster fails within seconds instead of retrying for minutes. Every
+ * process that talks to Kafka builds its client here, so this is where kafkajs's spurious
+ * TimeoutNegativeWarning is filtered out (see kafkajs-warning-filter.ts).
  */
 export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
+  dropKafkajsNegativeTimeoutWarning();
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   const sasl = saslOptions(config);
   return new Kafka({
     clientId: config.kafkaClientId,
     brokers: [...config.kafkaBrokers],
-    ssl: config.kafkaSsl,
+    ssl: tlsOptions(config),
     ...(sasl === undefined ? {} : { sasl }),
     connectionTimeout: 3000,
     requestTimeout: 30_000,
@@ -90,7 +116,7 @@ function withoutBuffers(fields: Record<string, unknown>): Record<string, unknown
 export type KafkaConnectable = Pick<Producer | Admin, 'connect' | 'disconnect'>;
 
 export interface ConnectWithRetryOptions {
-  /** Overall bound: past it the call fails with MLC_KAFKA_UNREACHABLE. */
+  /** Overall bound: past it the call fails with MLC_KAFKA_UNREACHABLE (refused credentials and TLS fail at once). */
   timeoutMs: number;
   /** Named in the error so the operator sees which cluster did not answer. */
   brokers: readonly string[];
@@ -121,9 +147,10 @@ function probeTcp(broker: string, timeoutMs: number): Promise<void> {
 
 /**
  * Connects with bounded retries and fails with MLC_KAFKA_UNREACHABLE naming the brokers once `timeoutMs`
- * has passed. Never hangs: reachability is probed over TCP first (cancellable, unlike kafkajs's own
- * connect retries, which would keep retrying in the background), then the client connects within what
- * is left of the time.
+ * has passed, or at once with MLC_KAFKA_AUTH_FAILED / MLC_KAFKA_TLS_FAILED when the brokers answered but
+ * refused the credentials or the TLS handshake failed: retrying those only delays the real message.
+ * Never hangs: reachability is probed over TCP first (cancellable, unlike kafkajs's own connect retries,
+ * which would keep retrying in the background), then the client connects within what is left of the time.
  */
 export async function connectWithRetry(client: KafkaConnectable, options: ConnectWithRetryOptions): Promise<void> {
   const failure = await retryUntilDeadline(
@@ -140,11 +167,18 @@ export async function connectWithRetry(client: KafkaConnectable, options: Connec
       }
       await connectWithin(client, deadline - Date.now());
     },
-    { timeoutMs: options.timeoutMs, what: 'Kafka', logger: options.logger },
+    {
+      timeoutMs: options.timeoutMs,
+      what: 'Kafka',
+      logger: options.logger,
+      isPermanent: (error) => permanentKafkaFailure(error, options.brokers) !== undefined,
+    },
   );
   if (failure === undefined) return;
   const { attempts: attempt, lastError } = failure;
   await client.disconnect().catch(() => {});
+  const permanent = permanentKafkaFailure(lastError, options.brokers);
+  if (permanent !== undefined) throw permanent;
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
   throw new MlcError(
     'MLC_KAFKA_UNREACHABLE',

@@ -256,6 +256,47 @@ test('reconfigure to a lower rate keeps the window guarantee across the change',
   assert.equal(budget.limits().requestsPerMinute, 60);
 });
 
+test('a huge rpm costs a small grant log, and the window still holds exactly at rpm = 50,000,000', async () => {
+  const rpm = 50_000_000;
+  const clock = new FakeClock();
+  const arrayBuffersBefore = process.memoryUsage().arrayBuffers;
+  const budgets = Array.from({ length: 10 }, () => new RateBudget({ requestsPerMinute: rpm, burst: rpm, clock }));
+  const allocated = process.memoryUsage().arrayBuffers - arrayBuffersBefore;
+  assert.ok(allocated < 1024 ** 2, `10 budgets at ${rpm} rpm allocated ${allocated} bytes of array buffers`);
+  const budget = budgets[0]!;
+  const start = clock.now();
+  let granted = 0;
+  while (budget.tryAcquire()) granted++;
+  assert.equal(granted, rpm, 'a full bucket of rpm grants the whole minute at once, and no more');
+  assert.ok(budget.stats().grantLogCapacity < 64, 'grants at one instant share one log entry');
+  await clock.advanceTo(start + RATE_WINDOW_MS - 1);
+  assert.equal(budget.tryAcquire(), false, 'the bucket has refilled, but the window is full');
+  await clock.advanceTo(start + RATE_WINDOW_MS);
+  assert.equal(budget.tryAcquire(), true);
+});
+
+test('the grant log grows to the grants in the window, wraps around exactly, and shrinks once they expire', () => {
+  const rpm = 5000;
+  const start = 1_700_000_000_000;
+  let now = start;
+  // tryAcquire never sets a timer, so a plain clock stepped one millisecond at a time is enough.
+  const clock: RateBudgetClock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => {} };
+  const budget = new RateBudget({ requestsPerMinute: rpm, burst: rpm, clock });
+  const initialCapacity = budget.stats().grantLogCapacity;
+  const grants: number[] = [];
+  let largestCapacity = 0;
+  for (; now < start + 2 * RATE_WINDOW_MS; now++) {
+    if (budget.tryAcquire()) grants.push(now);
+    largestCapacity = Math.max(largestCapacity, budget.stats().grantLogCapacity);
+  }
+  assert.equal(maxInAnyWindow(grants), rpm);
+  assert.equal(grants.length, 2 * rpm, 'one grant per millisecond until the window is full, twice over');
+  assert.equal(grants[rpm], start + RATE_WINDOW_MS, 'the first grant after a full window comes as the oldest expires');
+  assert.ok(largestCapacity >= rpm && largestCapacity < 2 * rpm, `capacity ${largestCapacity} for ${rpm} entries`);
+  now += RATE_WINDOW_MS;
+  assert.equal(budget.stats().grantLogCapacity, initialCapacity, 'an idle minute gives the memory back');
+});
+
 test('RateBudgets keeps one independent budget per tenant and applies changed limits', () => {
   const clock = new FakeClock();
   const budgets = new RateBudgets({ clock });

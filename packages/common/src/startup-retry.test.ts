@@ -28,3 +28,18 @@ test('a dependency that never answers is given up on after the timeout, with the
   assert.ok(failure.attempts >= 2);
   assert.equal((failure.lastError as Error).message, 'still refused');
 });
+
+test('an error that waiting cannot cure ends the retries at once', async () => {
+  let calls = 0;
+  const failure = await retryUntilDeadline(
+    async () => {
+      calls += 1;
+      throw new Error(calls === 1 ? 'refused' : 'bad credentials');
+    },
+    { timeoutMs: 60_000, what: 'test', isPermanent: (error) => (error as Error).message === 'bad credentials' },
+  );
+  assert.equal(calls, 2);
+  assert.ok(failure !== undefined, 'gave up');
+  assert.equal(failure.attempts, 2);
+  assert.equal((failure.lastError as Error).message, 'bad credentials');
+});

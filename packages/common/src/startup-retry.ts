@@ -13,7 +13,13 @@ export interface StartupRetryFailure {
  */
 export async function retryUntilDeadline(
   attempt: (remainingMs: number) => Promise<void>,
-  options: { timeoutMs: number; what: string; logger?: Logger | undefined },
+  options: {
+    timeoutMs: number;
+    what: string;
+    logger?: Logger | undefined;
+    /** An error that waiting cannot cure (refused credentials, an untrusted certificate): fail at once. */
+    isPermanent?: (error: unknown) => boolean;
+  },
 ): Promise<StartupRetryFailure | undefined> {
   const deadline = Date.now() + options.timeoutMs;
   let attempts = 0;
@@ -25,6 +31,7 @@ export async function retryUntilDeadline(
       return undefined;
     } catch (error) {
       lastError = error;
+      if (options.isPermanent?.(error)) return { attempts, lastError };
       options.logger?.warn({ attempt: attempts, err: error }, `${options.what} not reachable yet, retrying`);
       await sleep(Math.min(200 * 2 ** Math.min(attempts, 5), Math.max(0, deadline - Date.now())));
     }

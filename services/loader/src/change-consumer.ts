@@ -30,22 +30,36 @@ export interface ChangeConsumerOptions {
   /** The consumer stopped for good (kafkajs gave up restarting it): the process should exit. */
   onCrash?: (error: Error) => void;
   /**
-   * How long kafkajs's fetch loop waits for a batch before the batch's partition is paused and the batch
-   * finishes on its own (default 500 ms). kafkajs fetches again only once every batch of the last fetch
-   * returned, so a tenant waiting on its budget or a 429's Retry-After would otherwise hold every partition.
+   * Batches of one partition processed at the same time (default 3). Their offsets are still committed
+   * in order, so a crash re-delivers and never skips; a batch holding a record that an earlier one in
+   * flight also holds waits for it, so a record's versions reach Zendesk in order.
    */
-  handOffAfterMs?: number;
+  batchesInFlight?: number;
 }
 
-/** A batch being processed on a partition; at most one per partition. */
-interface InFlight {
-  /** Settles (never rejects) once the batch committed or failed and the partition may be fetched again. */
-  settled: Promise<void>;
-  /** The batch outlived the fetch loop's wait: its partition is paused until it lands. */
-  handedOff: boolean;
-  landed: boolean;
-  /** A replay seek asked for while the batch ran: applied after its offsets, so the seek wins. */
-  seek: string | undefined;
+/** A fetched batch being processed. */
+interface Flight {
+  /** The consumer-group generation it was fetched in: after a rebalance its offsets are not committed. */
+  generation: number;
+  firstOffset: string;
+  /** True once every record has a durable posting, false when processing failed; never rejects. */
+  processed: Promise<boolean>;
+}
+
+/** One partition's batches in flight, oldest first, and what happens once they settle. */
+interface Lane {
+  topicPartition: { topic: string; partitions: number[] };
+  flights: Flight[];
+  /** Message key → the latest flight holding it. */
+  holders: Map<string, Flight>;
+  /** Settles once the newest flight committed or gave up: each flight commits after the one before. */
+  tail: Promise<void>;
+  /** First offset of the oldest failed batch: it and every later batch are read again. */
+  failedAt: string | undefined;
+  /** A replay seek asked for while batches ran: applied once they settled, so the seek wins. */
+  seekTo: string | undefined;
+  /** Consecutive failed rounds, for the backoff before the partition is read again. */
+  failures: number;
 }
 
 const RETRY_BASE_MS = 500;
@@ -68,9 +82,9 @@ export class ChangeConsumer {
   /** Next offset to process per `topic|partition` (what was committed last by this replica). */
   readonly #positions = new Map<string, bigint>();
   /** By `topic|partition` with the prefix, as kafkajs names them. */
-  readonly #inFlight = new Map<string, InFlight>();
-  /** Consecutive failures of handed-off batches per partition, for the backoff before it is fetched again. */
-  readonly #failures = new Map<string, number>();
+  readonly #lanes = new Map<string, Lane>();
+  readonly #batchesInFlight: number;
+  #generation = 0;
   #joined = false;
   #crashed = false;
   #stopping = false;
@@ -78,6 +92,7 @@ export class ChangeConsumer {
   constructor(options: ChangeConsumerOptions) {
     this.#options = options;
     this.#prefix = options.topicPrefix ?? '';
+    this.#batchesInFlight = Math.max(1, options.batchesInFlight ?? 3);
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.#consumer = options.kafka.consumer({
       groupId: options.groupId,
@@ -93,6 +108,7 @@ export class ChangeConsumer {
       options.processor.forget();
       options.replayWindows?.clear();
       this.#positions.clear();
+      this.#generation += 1;
       this.#assignment = new Map(
         Object.entries(payload.memberAssignment).map(([topic, partitions]) => [
           topic.slice(this.#prefix.length),
@@ -138,87 +154,149 @@ export class ChangeConsumer {
   }
 
   /**
-   * No batch starts any more; the running ones (handed off or not) finish and commit through their own
+   * No batch starts any more; the running ones finish and commit through their own
    * payload while the group is still joined, then kafkajs stops and leaves: in-flight work is drained and
    * committed before another replica gets the partitions.
    */
   async stop(): Promise<void> {
     this.#stopping = true;
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight.values()].map((flight) => flight.settled));
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.tail));
     await this.#consumer.stop();
     await this.#consumer.disconnect();
   }
 
   /** For control messages (replay): seek a partition of a change topic (without prefix) to an offset. */
   seek(topic: string, partition: number, offset: string): void {
-    const flight = this.#inFlight.get(`${this.#prefix}${topic}|${partition}`);
-    if (flight) flight.seek = offset;
-    else this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset });
+    const lane = this.#lanes.get(`${this.#prefix}${topic}|${partition}`);
+    if (lane !== undefined && lane.flights.length > 0) {
+      lane.seekTo = offset;
+      this.#consumer.pause([lane.topicPartition]);
+    } else {
+      this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset });
+    }
   }
 
   /**
-   * Each partition moves on its own: a batch that is not done within `handOffAfterMs` keeps running, its
-   * partition paused, and eachBatch returns without resolving its offsets, so kafkajs fetches the other
-   * partitions meanwhile. Once the batch committed, the partition is resumed and fetched from there.
+   * Starts processing the batch and returns at once, its offsets resolved, so kafkajs fetches the next one
+   * of this partition (and the other partitions) while it runs. A partition with `batchesInFlight` batches
+   * running, or waiting to be read again, is paused; the batch refused meanwhile is not resolved, so it is
+   * fetched again from there once the partition is resumed.
    */
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-    const topicPartition = { topic: batch.topic, partitions: [batch.partition] };
-    const key = `${batch.topic}|${batch.partition}`;
-    if (this.#stopping || this.#inFlight.has(key)) {
-      // Not resolved: fetched again from the last resolved offset when the partition is resumed.
-      this.#consumer.pause([topicPartition]);
+    const lane = this.#lane(batch.topic, batch.partition);
+    if (
+      this.#stopping ||
+      lane.failedAt !== undefined ||
+      lane.seekTo !== undefined ||
+      lane.flights.length >= this.#batchesInFlight
+    ) {
+      this.#consumer.pause([lane.topicPartition]);
       return;
     }
-    const flight: InFlight = { settled: Promise.resolve(), handedOff: false, landed: false, seek: undefined };
-    this.#inFlight.set(key, flight);
-    const work = this.#process(payload);
-    const land = () => {
-      flight.landed = true;
-      this.#inFlight.delete(key);
-      if (flight.seek !== undefined) {
-        this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: flight.seek });
-      }
-      if (!this.#stopping) this.#consumer.resume([topicPartition]);
-    };
-    flight.settled = work.then(
-      () => {
-        this.#failures.delete(key);
-        land();
-      },
-      async (error: unknown) => {
-        if (flight.handedOff) {
-          // Nobody awaits a handed-off batch: it is retried here, from its unresolved offsets, after a pause.
-          const failures = (this.#failures.get(key) ?? 0) + 1;
-          this.#failures.set(key, failures);
-          this.#options.logger.error(
-            { err: error, topic: batch.topic, partition: batch.partition, failures },
-            'batch failed; the partition is consumed again after a pause',
-          );
-          if (!this.#stopping) await sleep(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1)));
-        }
-        land();
-      },
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const handOff = new Promise<'handed-off'>((resolve) => {
-      timer = setTimeout(() => resolve('handed-off'), this.#options.handOffAfterMs ?? 500);
-    });
-    try {
-      // A failure before the hand-off is kafkajs's to retry, as for any batch.
-      const outcome = await Promise.race([work.then(() => 'done' as const), handOff]);
-      if (outcome === 'handed-off' && !flight.landed) {
-        flight.handedOff = true;
-        this.#consumer.pause([topicPartition]);
-      }
-    } finally {
-      clearTimeout(timer);
+    const keys = new Set<string>();
+    for (const message of batch.messages) keys.add(message.key?.toString() ?? '');
+    const earlier = new Set<Flight>();
+    for (const key of keys) {
+      const holder = lane.holders.get(key);
+      if (holder !== undefined) earlier.add(holder);
     }
+    const flight: Flight = {
+      generation: this.#generation,
+      firstOffset: batch.firstOffset() ?? batch.messages[0]!.offset,
+      processed: Promise.resolve(false),
+    };
+    for (const key of keys) lane.holders.set(key, flight);
+    flight.processed = (async () => {
+      await Promise.all([...earlier].map((before) => before.processed));
+      try {
+        await this.#process(payload);
+        return true;
+      } catch (error) {
+        this.#options.logger.error(
+          { err: error, topic: batch.topic, partition: batch.partition, firstOffset: flight.firstOffset },
+          'batch failed; the partition is read again from it after a pause',
+        );
+        return false;
+      } finally {
+        for (const key of keys) if (lane.holders.get(key) === flight) lane.holders.delete(key);
+      }
+    })();
+    lane.flights.push(flight);
+    const before = lane.tail;
+    lane.tail = (async () => {
+      const ok = await flight.processed;
+      await before;
+      await this.#settle(lane, flight, ok, payload);
+    })();
+    payload.resolveOffset(batch.lastOffset());
+    if (lane.flights.length >= this.#batchesInFlight) this.#consumer.pause([lane.topicPartition]);
   }
 
-  /** Processes a batch, then resolves and commits its offsets: only once every record has a durable posting. */
-  async #process({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }: EachBatchPayload): Promise<void> {
+  #lane(topic: string, partition: number): Lane {
+    const key = `${topic}|${partition}`;
+    let lane = this.#lanes.get(key);
+    if (lane === undefined) {
+      lane = {
+        topicPartition: { topic, partitions: [partition] },
+        flights: [],
+        holders: new Map(),
+        tail: Promise.resolve(),
+        failedAt: undefined,
+        seekTo: undefined,
+        failures: 0,
+      };
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  /**
+   * In offset order: commits a processed batch unless an earlier one failed or the group moved on. Once the
+   * last batch in flight settled, a failure or a replay seek is applied (the partition read again from
+   * there, after a backoff for a failure) and the partition resumed.
+   */
+  async #settle(lane: Lane, flight: Flight, ok: boolean, payload: EachBatchPayload): Promise<void> {
+    lane.flights.shift();
+    const current = flight.generation === this.#generation;
+    if (ok && lane.failedAt === undefined && current) {
+      try {
+        await this.#commit(payload);
+        lane.failures = 0;
+      } catch (error) {
+        this.#options.logger.error(
+          { err: error, topic: payload.batch.topic, partition: payload.batch.partition },
+          'offset commit failed; the batch is read again',
+        );
+        ok = false;
+      }
+    }
+    if (!ok) {
+      lane.failedAt ??= flight.firstOffset;
+      this.#consumer.pause([lane.topicPartition]);
+    }
+    if (lane.failedAt === undefined && lane.seekTo === undefined) {
+      if (!this.#stopping) this.#consumer.resume([lane.topicPartition]);
+      return;
+    }
+    if (lane.flights.length > 0) return;
+    if (lane.failedAt !== undefined) {
+      lane.failures += 1;
+      if (!this.#stopping) await sleep(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (lane.failures - 1)));
+    }
+    const offset = lane.seekTo ?? lane.failedAt;
+    lane.failedAt = undefined;
+    lane.seekTo = undefined;
+    if (offset !== undefined && current && !this.#stopping) {
+      const [partition] = lane.topicPartition.partitions;
+      this.#consumer.seek({ topic: lane.topicPartition.topic, partition: partition!, offset });
+    }
+    if (!this.#stopping) this.#consumer.resume([lane.topicPartition]);
+  }
+
+  /** Processes a batch: resolves once every record of it has a durable posting. */
+  async #process({ batch, heartbeat }: EachBatchPayload): Promise<void> {
     const topic = batch.topic.slice(this.#prefix.length);
     const windows = this.#options.replayWindows?.active(topic, batch.partition)
       ? this.#options.replayWindows
@@ -274,11 +352,13 @@ export class ChangeConsumer {
     } finally {
       clearInterval(heartbeats);
     }
-    const last = batch.lastOffset();
-    const next = BigInt(last) + 1n;
-    // Revoked while a handed-off batch ran: the new owner reads it again (harmless), nothing to commit here.
+  }
+
+  async #commit({ batch, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    const topic = batch.topic.slice(this.#prefix.length);
+    const next = BigInt(batch.lastOffset()) + 1n;
+    // Revoked while the batch ran: the new owner reads it again (harmless), nothing to commit here.
     if (!this.owns(topic, batch.partition)) return;
-    resolveOffset(last);
     // The batch's own commit, not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once
     // `stop()` began, so a batch drained during a SIGTERM would be re-read by the next replica.
     await commitOffsetsIfNecessary({

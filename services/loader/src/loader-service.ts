@@ -106,7 +106,11 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
     const hooks = loaderMetricHooks(metrics);
     const directory = new TenantZendeskDirectory({
       loadTenant: tenantSettingsLoader(pool, vault),
-      poll: { intervalMs: config.loaderJobPollIntervalMs, timeoutMs: config.loaderJobTimeoutMs },
+      jobs: {
+        intervalMs: config.loaderJobPollIntervalMs,
+        timeoutMs: config.loaderJobTimeoutMs,
+        maxQueued: config.loaderMaxQueuedJobs,
+      },
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       clientOptions: { onResponse: hooks.onResponse, onRetry: hooks.onClientRetry },
       onBudgetWait: hooks.onBudgetWait,
@@ -125,7 +129,6 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       schema: config.databaseSchema,
       directory,
       sink,
-      poll: { intervalMs: config.loaderJobPollIntervalMs, timeoutMs: config.loaderJobTimeoutMs },
       logger,
       sweepIntervalMs: config.loaderTicketSweepMs,
     });
@@ -140,6 +143,7 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
         maxAttempts: config.loaderMaxAttempts,
         concurrency: config.loaderConcurrency,
         dependencyWaitMs: config.loaderDependencyWaitMs,
+        appliedCacheSize: config.loaderAppliedCacheSize,
         onBatchWritten: hooks.onBatchWritten,
         onRetry: hooks.onWriteRetry,
       },
@@ -158,6 +162,7 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       lingerMs: config.loaderLingerMs,
       sessionTimeoutMs: config.loaderSessionTimeoutMs,
       partitionsConsumedConcurrently: config.loaderPartitionsConcurrently,
+      batchesInFlight: config.loaderBatchesInFlight,
       replayWindows: windows,
       onBatch: hooks.onBatch,
       ...(options.onCrash ? { onCrash: options.onCrash } : {}),

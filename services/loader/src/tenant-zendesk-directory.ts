@@ -8,7 +8,7 @@ import { CustomObjectRecordsTarget } from './targets/custom-object-records-targe
 import { OrganizationsTarget } from './targets/organizations-target.ts';
 import { UsersTarget } from './targets/users-target.ts';
 import type { ZendeskTarget } from './targets/zendesk-target.ts';
-import type { JobPollOptions } from './zendesk/job-status.ts';
+import { BackgroundJobs, type BackgroundJobsOptions } from './zendesk/background-jobs.ts';
 import { apiTokenAuthorizer, type ZendeskAuthorizer } from './zendesk/zendesk-auth.ts';
 import { type RequestBudget, ZendeskClient, type ZendeskClientOptions } from './zendesk/zendesk-client.ts';
 import { oauthAuthorizer } from './zendesk/zendesk-oauth.ts';
@@ -34,7 +34,8 @@ export interface TenantZendeskDirectoryOptions {
   loadTenant: (tenantId: string) => Promise<ZendeskTenantSettings | null>;
   /** `https://{subdomain}.zendesk.com` unless configured (ZENDESK_BASE_URL_TEMPLATE). */
   baseUrlTemplate?: string;
-  poll: JobPollOptions;
+  /** Job polling and the cap on a tenant's jobs queued at once. */
+  jobs: BackgroundJobsOptions;
   dispatcher?: Dispatcher;
   clientOptions?: Pick<ZendeskClientOptions, 'onResponse' | 'onRetry' | 'maxAttempts' | 'backoffBaseMs' | 'timeoutMs'>;
   /** Time a request of `tenantId` waited for its rate budget (metrics). */
@@ -48,6 +49,8 @@ export interface TenantZendeskDirectoryOptions {
 export interface TenantRuntime extends TenantZendesk {
   budget: RateBudget;
   client: ZendeskClient;
+  /** This tenant's background jobs: capped, polled many per request. */
+  jobs: BackgroundJobs;
   /** When the settings this runtime reflects were read. */
   loadedAt: number;
 }
@@ -218,15 +221,16 @@ export class TenantZendeskDirectory implements TenantDirectory {
       ...(this.#options.dispatcher ? { dispatcher: this.#options.dispatcher } : {}),
       ...this.#options.clientOptions,
     });
-    const poll = this.#options.poll;
-    const organizations = new OrganizationsTarget(client, poll);
-    const users = new UsersTarget(client, poll);
+    const jobs = new BackgroundJobs(client, this.#options.jobs);
+    const organizations = new OrganizationsTarget(client, jobs);
+    const users = new UsersTarget(client, jobs);
     const customObjects = new Map<string, ZendeskTarget>();
     entry.runtime = {
       tenantId,
       mapping: resolveTenantMapping(tenantId, settings.mapping),
       budget,
       client,
+      jobs,
       loadedAt: entry.checkedAt,
       target(record: TargetRecord): ZendeskTarget {
         if (record.objectType === 'organization') return organizations;
@@ -234,7 +238,7 @@ export class TenantZendeskDirectory implements TenantDirectory {
         const key = record.customObjectKey ?? '';
         let target = customObjects.get(key);
         if (target === undefined) {
-          target = new CustomObjectRecordsTarget(client, key, poll);
+          target = new CustomObjectRecordsTarget(client, key, jobs);
           customObjects.set(key, target);
         }
         return target;

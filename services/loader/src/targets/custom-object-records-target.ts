@@ -1,11 +1,6 @@
 import type { TargetRecord } from '../mapping/target-record.ts';
-import {
-  awaitJobStatus,
-  type ItemOutcome,
-  type JobPollOptions,
-  type JobStatus,
-  jobItemOutcomes,
-} from '../zendesk/job-status.ts';
+import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
+import { type ItemOutcome, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import type { ZendeskTarget } from './zendesk-target.ts';
 
@@ -16,13 +11,13 @@ import type { ZendeskTarget } from './zendesk-target.ts';
 export class CustomObjectRecordsTarget implements ZendeskTarget {
   readonly name: string;
   readonly #client: ZendeskClient;
-  readonly #poll: JobPollOptions;
+  readonly #jobs: BackgroundJobs;
   readonly #key: string;
 
-  constructor(client: ZendeskClient, customObjectKey: string, poll: JobPollOptions) {
+  constructor(client: ZendeskClient, customObjectKey: string, jobs: BackgroundJobs) {
     this.#client = client;
     this.#key = customObjectKey;
-    this.#poll = poll;
+    this.#jobs = jobs;
     this.name = `custom_object_record:${customObjectKey}`;
   }
 
@@ -63,14 +58,16 @@ export class CustomObjectRecordsTarget implements ZendeskTarget {
     records: readonly TargetRecord[],
   ): Promise<ItemOutcome[]> {
     if (items.length === 0) return [];
-    const submitted = await this.#client.send<{ job_status: JobStatus }>({
-      method: 'POST',
-      path: `/api/v2/custom_objects/${encodeURIComponent(this.#key)}/jobs`,
-      body: { job: { action, items } },
-      endpoint: 'custom_objects/jobs',
-      idempotent: true,
+    const job = await this.#jobs.run(async () => {
+      const submitted = await this.#client.send<{ job_status: JobStatus }>({
+        method: 'POST',
+        path: `/api/v2/custom_objects/${encodeURIComponent(this.#key)}/jobs`,
+        body: { job: { action, items } },
+        endpoint: 'custom_objects/jobs',
+        idempotent: true,
+      });
+      return submitted.job_status;
     });
-    const job = await awaitJobStatus(this.#client, submitted.job_status, this.#poll);
     return jobItemOutcomes(
       job,
       indexes.map((index) => records[index]!.externalId),

@@ -1,11 +1,6 @@
 import type { TargetRecord } from '../mapping/target-record.ts';
-import {
-  awaitJobStatus,
-  type ItemOutcome,
-  type JobPollOptions,
-  type JobStatus,
-  jobItemOutcomes,
-} from '../zendesk/job-status.ts';
+import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
+import { type ItemOutcome, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import type { ZendeskTarget } from './zendesk-target.ts';
 
@@ -34,11 +29,11 @@ function isRecordNotFound(outcome: ItemOutcome): boolean {
 export class OrganizationsTarget implements ZendeskTarget {
   readonly name = 'organization';
   readonly #client: ZendeskClient;
-  readonly #poll: JobPollOptions;
+  readonly #jobs: BackgroundJobs;
 
-  constructor(client: ZendeskClient, poll: JobPollOptions) {
+  constructor(client: ZendeskClient, jobs: BackgroundJobs) {
     this.#client = client;
-    this.#poll = poll;
+    this.#jobs = jobs;
   }
 
   async upsertBatch(records: readonly TargetRecord[]): Promise<ItemOutcome[]> {
@@ -133,14 +128,16 @@ export class OrganizationsTarget implements ZendeskTarget {
     records: readonly TargetRecord[],
   ): Promise<ItemOutcome[]> {
     if (organizations.length === 0) return [];
-    const submitted = await this.#client.send<{ job_status: JobStatus }>({
-      method,
-      path: `/api/v2/organizations/${action}`,
-      body: { organizations },
-      endpoint: `organizations/${action}`,
-      idempotent: action === 'update_many',
+    const job = await this.#jobs.run(async () => {
+      const submitted = await this.#client.send<{ job_status: JobStatus }>({
+        method,
+        path: `/api/v2/organizations/${action}`,
+        body: { organizations },
+        endpoint: `organizations/${action}`,
+        idempotent: action === 'update_many',
+      });
+      return submitted.job_status;
     });
-    const job = await awaitJobStatus(this.#client, submitted.job_status, this.#poll);
     return jobItemOutcomes(
       job,
       indexes.map((index) => records[index]!.externalId),

@@ -1,11 +1,6 @@
 import type { TargetRecord } from '../mapping/target-record.ts';
-import {
-  awaitJobStatus,
-  type ItemOutcome,
-  type JobPollOptions,
-  type JobStatus,
-  jobItemOutcomes,
-} from '../zendesk/job-status.ts';
+import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
+import { type ItemOutcome, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import { isBulkImportDisabled, ZendeskRequestError } from '../zendesk/zendesk-error.ts';
 import type { ZendeskTarget } from './zendesk-target.ts';
@@ -17,12 +12,12 @@ import type { ZendeskTarget } from './zendesk-target.ts';
 export class UsersTarget implements ZendeskTarget {
   readonly name = 'user';
   readonly #client: ZendeskClient;
-  readonly #poll: JobPollOptions;
+  readonly #jobs: BackgroundJobs;
   #bulkDisabled = false;
 
-  constructor(client: ZendeskClient, poll: JobPollOptions) {
+  constructor(client: ZendeskClient, jobs: BackgroundJobs) {
     this.#client = client;
-    this.#poll = poll;
+    this.#jobs = jobs;
   }
 
   get bulkDisabled(): boolean {
@@ -44,14 +39,16 @@ export class UsersTarget implements ZendeskTarget {
   }
 
   async #bulk(records: readonly TargetRecord[]): Promise<ItemOutcome[]> {
-    const submitted = await this.#client.send<{ job_status: JobStatus }>({
-      method: 'POST',
-      path: '/api/v2/users/create_or_update_many',
-      body: { users: records.map((record) => record.body) },
-      endpoint: 'users/create_or_update_many',
-      idempotent: true,
+    const job = await this.#jobs.run(async () => {
+      const submitted = await this.#client.send<{ job_status: JobStatus }>({
+        method: 'POST',
+        path: '/api/v2/users/create_or_update_many',
+        body: { users: records.map((record) => record.body) },
+        endpoint: 'users/create_or_update_many',
+        idempotent: true,
+      });
+      return submitted.job_status;
     });
-    const job = await awaitJobStatus(this.#client, submitted.job_status, this.#poll);
     return jobItemOutcomes(
       job,
       records.map((record) => record.externalId),

@@ -4,7 +4,8 @@ import type { ZendeskFieldId } from '@mlc/common/zendesk-field-ids';
 import { TICKET_ENRICHMENT, type TicketReferenceEntity } from '@mlc/common/zendesk-field-plan';
 import type { Posting } from '../posting/posting.ts';
 import type { InboundEvent, PostingSink } from '../posting/posting-batch-processor.ts';
-import { awaitJobStatus, type JobPollOptions, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
+import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
+import { type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import type { ZendeskErrorInfo } from '../zendesk/zendesk-error.ts';
 import type { ReferenceRecord, ReferenceRecordStore } from './reference-record-store.ts';
@@ -19,13 +20,13 @@ import { searchTickets, searchValue, showTicket, type ZendeskTicket } from './ti
 import { DEFAULT_TICKET_LIMITS, type TicketLimitSettings, TicketUpdateLimits } from './ticket-update-limits.ts';
 
 export interface TicketEnricherOptions {
-  clientFor: (tenantId: string) => Promise<ZendeskClient>;
+  /** The tenant's Zendesk client and the watcher of its background jobs. */
+  zendeskFor: (tenantId: string) => Promise<{ client: ZendeskClient; jobs: BackgroundJobs }>;
   /** The tenant's provisioned field ids (`zendesk_fields`). */
   fieldIds: (tenantId: string) => Promise<ZendeskFieldId[]>;
   store: ReferenceRecordStore;
   /** The loader's posting sink: posting_history, audit topic, DLQ. */
   sink: PostingSink;
-  poll: JobPollOptions;
   limits?: TicketLimitSettings;
   /** Re-reads after a safe_update conflict before the ticket is left for the next pass. */
   maxConflictRetries?: number;
@@ -163,7 +164,7 @@ export class TicketEnricher {
     const records = await this.#options.store.pending(tenantId, batch);
     if (records.length === 0) return report;
     if (records.length === batch) report.pendingRetryMs = 0;
-    const client = await this.#options.clientFor(tenantId);
+    const { client, jobs } = await this.#options.zendeskFor(tenantId);
     const work: TicketWork[] = [];
     const done: ReferenceRecord[] = [];
     for (const record of records) {
@@ -185,7 +186,7 @@ export class TicketEnricher {
       }
       done.push(record);
     }
-    const outcome = await this.#update(tenantId, client, limits, work, report);
+    const outcome = await this.#update(tenantId, client, jobs, limits, work, report);
     for (const record of done) {
       if (!outcome.unfinished.has(`${record.entity}|${record.naturalKey}`))
         await this.#options.store.markEnriched(record);
@@ -214,7 +215,7 @@ export class TicketEnricher {
         ? started.getTime() - (this.#options.firstSweepLookbackMs ?? 3_600_000)
         : last.getTime() - (this.#options.sweepOverlapMs ?? 600_000),
     );
-    const client = await this.#options.clientFor(tenantId);
+    const { client, jobs } = await this.#options.zendeskFor(tenantId);
     const limits = this.#limitsOf(tenantId);
     const tickets = await searchTickets(
       client,
@@ -235,7 +236,7 @@ export class TicketEnricher {
         if (record !== undefined) work.push({ ticket, record, enrichment });
       }
     }
-    const outcome = await this.#update(tenantId, client, limits, work, report);
+    const outcome = await this.#update(tenantId, client, jobs, limits, work, report);
     if (outcome.unfinished.size === 0) {
       // A full page set means more tickets than search returns: continue after the last one seen.
       const lastSeen = tickets.at(-1)?.updated_at;
@@ -269,6 +270,7 @@ export class TicketEnricher {
   async #update(
     tenantId: string,
     client: ZendeskClient,
+    jobs: BackgroundJobs,
     limits: TicketUpdateLimits,
     work: readonly TicketWork[],
     report: EnrichmentReport,
@@ -300,7 +302,7 @@ export class TicketEnricher {
       const postings: Posting[] = [];
       for (let start = 0; start < items.length; start += 100) {
         const chunk = items.slice(start, start + 100);
-        const outcomes = await this.#updateMany(client, limits, chunk);
+        const outcomes = await this.#updateMany(client, jobs, limits, chunk);
         for (const [index, { work: item, changes }] of chunk.entries()) {
           const outcome = outcomes[index];
           if (outcome?.ok) {
@@ -340,27 +342,30 @@ export class TicketEnricher {
 
   async #updateMany(
     client: ZendeskClient,
+    jobs: BackgroundJobs,
     limits: TicketUpdateLimits,
     chunk: readonly { work: TicketWork; changes: TicketCustomField[] }[],
   ) {
     await limits.acquireUpdateRequest();
     try {
-      const submitted = await client.send<{ job_status: JobStatus }>({
-        method: 'PUT',
-        path: '/api/v2/tickets/update_many.json',
-        body: {
-          tickets: chunk.map(({ work, changes }) => ({
-            id: work.ticket.id,
-            custom_fields: changes,
-            safe_update: true,
-            updated_stamp: work.ticket.updated_at,
-          })),
-        },
-        endpoint: 'tickets/update_many',
-        // Setting the same field values twice is harmless; safe_update refuses a stale repeat anyway.
-        idempotent: true,
+      const job = await jobs.run(async () => {
+        const submitted = await client.send<{ job_status: JobStatus }>({
+          method: 'PUT',
+          path: '/api/v2/tickets/update_many.json',
+          body: {
+            tickets: chunk.map(({ work, changes }) => ({
+              id: work.ticket.id,
+              custom_fields: changes,
+              safe_update: true,
+              updated_stamp: work.ticket.updated_at,
+            })),
+          },
+          endpoint: 'tickets/update_many',
+          // Setting the same field values twice is harmless; safe_update refuses a stale repeat anyway.
+          idempotent: true,
+        });
+        return submitted.job_status;
       });
-      const job = await awaitJobStatus(client, submitted.job_status, this.#options.poll);
       return jobItemOutcomes(
         job,
         chunk.map(({ work }) => String(work.ticket.id)),

@@ -3,7 +3,6 @@ import { loadZendeskFieldIds } from '@mlc/common/zendesk-field-ids';
 import type { Pool } from 'pg';
 import type { PostingSink } from '../posting/posting-batch-processor.ts';
 import type { TenantZendeskDirectory } from '../tenant-zendesk-directory.ts';
-import type { JobPollOptions } from '../zendesk/job-status.ts';
 import { ReferenceRecordStore } from './reference-record-store.ts';
 import { TicketEnricher } from './ticket-enricher.ts';
 import { TicketEnrichmentRunner } from './ticket-enrichment-runner.ts';
@@ -14,7 +13,6 @@ export interface TicketEnrichmentWiring {
   directory: TenantZendeskDirectory;
   /** The loader's posting sink, so ticket writes are audited like any other posting. */
   sink: PostingSink;
-  poll: JobPollOptions;
   logger: Logger;
   sweepIntervalMs?: number;
 }
@@ -24,11 +22,10 @@ export function createTicketEnrichment(wiring: TicketEnrichmentWiring): TicketEn
   const store = new ReferenceRecordStore(wiring.pool, wiring.schema);
   const logger = wiring.logger.child({ component: 'ticket-enrichment' });
   const enricher = new TicketEnricher({
-    clientFor: async (tenantId) => (await wiring.directory.get(tenantId)).client,
+    zendeskFor: (tenantId) => wiring.directory.get(tenantId),
     fieldIds: (tenantId) => loadZendeskFieldIds(wiring.pool, tenantId),
     store,
     sink: wiring.sink,
-    poll: wiring.poll,
     logger,
   });
   return new TicketEnrichmentRunner({

@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ZendeskClient } from './zendesk-client.ts';
 import type { ZendeskErrorInfo } from './zendesk-error.ts';
 
 /** One item of a finished job (`results[]`); Zendesk's fields vary by endpoint, hence all optional. */
@@ -37,30 +35,6 @@ export interface JobPollOptions {
   intervalMs: number;
   /** Give up (transient failure: the write is retried, upserts make that safe) after this long. */
   timeoutMs: number;
-}
-
-/** Polls `GET /api/v2/job_statuses/{id}` until the job is finished; every poll takes a budget slot. */
-export async function awaitJobStatus(
-  client: ZendeskClient,
-  submitted: JobStatus,
-  options: JobPollOptions,
-): Promise<JobStatus> {
-  let job = submitted;
-  const deadline = Date.now() + options.timeoutMs;
-  while (!isFinished(job)) {
-    if (Date.now() > deadline) {
-      throw new Error(`Zendesk job ${job.id} did not finish within ${options.timeoutMs} ms (status ${job.status})`);
-    }
-    await sleep(options.intervalMs);
-    const answer = await client.send<{ job_status: JobStatus }>({
-      method: 'GET',
-      path: `/api/v2/job_statuses/${encodeURIComponent(job.id)}`,
-      endpoint: 'job_statuses/show',
-      idempotent: true,
-    });
-    job = answer.job_status;
-  }
-  return job;
 }
 
 function failed(result: JobStatusResult | undefined, fallback: string): ItemOutcome {
