@@ -100,7 +100,11 @@ test('429 answers are honoured: after each one the tenant sends nothing until Re
   const events = Array.from({ length: 1500 }, (_, n) => glAccountEvent('throttled', n));
   try {
     await produceChanges(stack, events);
-    await waitFor('the throttled load', async () => (await postingCount(stack, 'throttled', 'applied')) >= 1500, 90_000);
+    await waitFor(
+      'the throttled load',
+      async () => (await postingCount(stack, 'throttled', 'applied')) >= 1500,
+      90_000,
+    );
   } finally {
     simulator.faults.setRules([]);
   }
