@@ -1,41 +1,46 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import type { EntityName } from '@mlc/common/entities';
+import type { PostingStatus } from '@mlc/loader/posting/posting';
+import { PostingHistoryStore } from '@mlc/loader/posting/posting-history-store';
 import { type AdminApiHarness, sampleTenantBody, startAdminApi } from './admin-api-harness.ts';
 
-type Posting = {
-  entity: string;
+type SeedPosting = {
+  entity: EntityName;
   naturalKey: string;
-  status: string;
+  status: PostingStatus;
   hash: string;
-  error?: string;
+  error?: { status: number; error: string; description: string; details?: unknown };
   offset: number;
   target?: string;
 };
 
-async function writePostings(api: AdminApiHarness, tenantId: string, postings: Posting[]): Promise<void> {
-  // What the loader's PostingHistoryStore writes, one row per posting attempt.
+async function writePostings(api: AdminApiHarness, tenantId: string, postings: SeedPosting[]): Promise<void> {
+  // Through the loader's own store, which keeps posting_state (what the latest-state views read) with the history.
+  const store = new PostingHistoryStore(api.db, api.schema);
   for (const [index, posting] of postings.entries()) {
-    await api.db.query(
-      `INSERT INTO posting_history (tenant_id, entity, natural_key, zendesk_target, content_hash, status, attempt, zendesk_id,
-         error, error_code, run_id, source_topic, source_partition, source_offset, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, 0, $12, now() - make_interval(secs => $13))`,
-      [
+    await store.record([
+      {
         tenantId,
-        posting.entity,
-        posting.naturalKey,
-        posting.target ?? 'organization',
-        posting.hash,
-        posting.status,
-        posting.status === 'applied' ? '9001' : null,
-        posting.error ?? null,
-        posting.error === undefined ? null : 'RecordInvalid',
-        randomUUID(),
-        `cloudsuite.${posting.entity}.v1`,
-        posting.offset,
-        postings.length - index,
-      ],
-    );
+        entity: posting.entity,
+        naturalKey: posting.naturalKey,
+        zendeskTarget: posting.target ?? 'organization',
+        objectType: 'organization',
+        externalId: `mlc:${tenantId}:${posting.entity}:${posting.naturalKey}`,
+        zendeskId: posting.status === 'applied' ? '9001' : null,
+        status: posting.status,
+        contentHash: posting.hash,
+        attempts: 1,
+        error: posting.error === undefined ? null : { details: null, ...posting.error },
+        eventId: randomUUID(),
+        runId: randomUUID(),
+        source: { topic: `cloudsuite.${posting.entity}.v1`, partition: 0, offset: String(posting.offset) },
+        diff: null,
+        body: null,
+        postedAt: new Date(Date.now() - (postings.length - index) * 1000).toISOString(),
+      },
+    ]);
   }
 }
 
@@ -136,7 +141,12 @@ test('audit: latest state per record with filters and cursor paging, and one rec
       naturalKey: '100|S1',
       status: 'failed',
       hash: 'h1',
-      error: '{"error":"RecordInvalid","access_token":"leaked-token-123"}',
+      error: {
+        status: 422,
+        error: 'RecordInvalid',
+        description: 'invalid',
+        details: { access_token: 'leaked-token-123' },
+      },
       offset: 1,
     },
     { entity: 'supplier', naturalKey: '100|S1', status: 'applied', hash: 'h1', offset: 2 },
@@ -148,7 +158,7 @@ test('audit: latest state per record with filters and cursor paging, and one rec
       naturalKey: '100|I1',
       status: 'dead_lettered',
       hash: 'i',
-      error: 'Zendesk 503 after 5 attempts',
+      error: { status: 503, error: 'ServiceUnavailable', description: 'Zendesk 503 after 5 attempts' },
       offset: 6,
       target: 'custom_object_record:mlc_invoice',
     },
@@ -157,7 +167,7 @@ test('audit: latest state per record with filters and cursor paging, and one rec
       naturalKey: '100|I2',
       status: 'failed',
       hash: 'j',
-      error: '{"error":"RecordInvalid"}',
+      error: { status: 422, error: 'RecordInvalid', description: 'invalid' },
       offset: 7,
       target: 'custom_object_record:mlc_invoice',
     },
@@ -209,16 +219,30 @@ test('DLQ lists current dead letters and retry sends a dlq-retry control message
   const api = await startAdminApi(t);
   await api.call('POST', '/tenants', { body: sampleTenantBody('dlq') });
   await writePostings(api, 'dlq', [
-    { entity: 'invoice', naturalKey: 'I1', status: 'dead_lettered', hash: 'a', error: 'Zendesk 503', offset: 10 },
+    {
+      entity: 'invoice',
+      naturalKey: 'I1',
+      status: 'dead_lettered',
+      hash: 'a',
+      error: { status: 503, error: 'ServiceUnavailable', description: 'Zendesk 503' },
+      offset: 10,
+    },
     {
       entity: 'invoice',
       naturalKey: 'I2',
       status: 'failed',
       hash: 'b',
-      error: '{"error":"RecordInvalid"}',
+      error: { status: 422, error: 'RecordInvalid', description: 'invalid' },
       offset: 11,
     },
-    { entity: 'invoice', naturalKey: 'I3', status: 'failed', hash: 'c', error: 'x', offset: 12 },
+    {
+      entity: 'invoice',
+      naturalKey: 'I3',
+      status: 'failed',
+      hash: 'c',
+      error: { status: 422, error: 'RecordInvalid', description: 'x' },
+      offset: 12,
+    },
     { entity: 'invoice', naturalKey: 'I3', status: 'applied', hash: 'c', offset: 13 },
   ]);
   const dlq = await api.call('GET', '/tenants/dlq/dlq');
@@ -226,7 +250,7 @@ test('DLQ lists current dead letters and retry sends a dlq-retry control message
     dlq.body.deadLetters.map((d: { naturalKey: string }) => d.naturalKey),
     ['I2', 'I1'],
   );
-  assert.equal(dlq.body.deadLetters[1].error, 'Zendesk 503');
+  assert.equal(dlq.body.deadLetters[1].error.description, 'Zendesk 503');
   const one = await api.call('POST', '/tenants/dlq/dlq/retry', { body: { ids: [dlq.body.deadLetters[0].id] } });
   assert.equal(one.status, 202);
   assert.equal(one.body.retried, 1);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
 import { bearerSecurity, entityName, isoTime, pageCursor, pageLimit, tenantId } from '../http/shared-schemas.ts';
 import { accessibleTenant } from '../tenants/tenant-access.ts';
-import { POSTING_COLUMNS, type PostingRow, postingView } from './posting-history-view.ts';
+import { LATEST_POSTINGS, POSTING_COLUMNS, type PostingRow, postingView } from './posting-history-view.ts';
 
 const latestQuery = z
   .object({
@@ -24,9 +24,9 @@ const recordParams = z.object({ id: tenantId, entity: entityName, naturalKey: z.
 
 /**
  * Posting audit from posting_history, which the loader writes synchronously before it commits offsets (the
- * same postings it produces to the compacted audit topic): the latest state per record and target, and a
- * record's full history. The latest-per-record query runs on the (tenant, entity, natural_key, created_at)
- * index; pages are keyed by posting id, newest first.
+ * same postings it produces to the compacted audit topic): the latest state per record and target (from
+ * posting_state, which the loader keeps in the same statement) and a record's full history. Pages are keyed
+ * by posting id, newest first.
  */
 export async function auditRoutes(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
   const tags = ['audit'];
@@ -46,16 +46,12 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminApiDeps): Pro
       const query = request.query as z.infer<typeof latestQuery>;
       await accessibleTenant(request, deps.db, id);
       const { rows } = await deps.db.query<PostingRow>(
-        `WITH latest AS (
-           SELECT DISTINCT ON (entity, natural_key, zendesk_target) ${POSTING_COLUMNS}
-             FROM posting_history
-            WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2) AND ($3::text IS NULL OR natural_key = $3)
-              AND ($4::text IS NULL OR zendesk_target = $4)
-            ORDER BY entity, natural_key, zendesk_target, id DESC)
-         SELECT * FROM latest
-          WHERE ($5::text IS NULL OR status = $5) AND ($6::timestamptz IS NULL OR created_at >= $6)
-            AND ($7::timestamptz IS NULL OR created_at < $7) AND ($8::bigint IS NULL OR id < $8)
-          ORDER BY id DESC LIMIT $9`,
+        `${LATEST_POSTINGS}
+          WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.entity = $2) AND ($3::text IS NULL OR s.natural_key = $3)
+            AND ($4::text IS NULL OR s.zendesk_target = $4) AND ($5::text IS NULL OR s.latest_status = $5)
+            AND ($6::timestamptz IS NULL OR s.latest_at >= $6) AND ($7::timestamptz IS NULL OR s.latest_at < $7)
+            AND ($8::bigint IS NULL OR s.latest_id < $8)
+          ORDER BY s.latest_id DESC LIMIT $9`,
         [
           id,
           query.entity ?? null,

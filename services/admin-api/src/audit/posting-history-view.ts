@@ -20,8 +20,35 @@ export interface PostingRow {
   created_at: Date;
 }
 
-export const POSTING_COLUMNS =
-  'id, tenant_id, entity, natural_key, zendesk_target, content_hash, status, attempt, zendesk_id, error, error_code, run_id, source_topic, source_partition, source_offset, created_at';
+const POSTING_COLUMN_NAMES = [
+  'id',
+  'tenant_id',
+  'entity',
+  'natural_key',
+  'zendesk_target',
+  'content_hash',
+  'status',
+  'attempt',
+  'zendesk_id',
+  'error',
+  'error_code',
+  'run_id',
+  'source_topic',
+  'source_partition',
+  'source_offset',
+  'created_at',
+] as const;
+
+export const POSTING_COLUMNS = POSTING_COLUMN_NAMES.join(', ');
+
+/**
+ * A record's latest posting: posting_state (one row per record and Zendesk target, see the loader's
+ * PostingHistoryStore) joined to the posting_history row it names, as `s` and `h`. Filters go on `s`
+ * (latest_status, latest_at, latest_id = the posting's id), so a page is read from posting_state's indexes
+ * and only its rows are fetched from the history.
+ */
+export const LATEST_POSTINGS = `SELECT ${POSTING_COLUMN_NAMES.map((column) => `h.${column}`).join(', ')}
+  FROM posting_state s JOIN posting_history h ON h.id = s.latest_id`;
 
 function parsedError(error: string | null): unknown {
   if (error === null) return null;

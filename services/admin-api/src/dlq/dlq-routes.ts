@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
 import { recordAdminAction } from '../admin-audit/admin-audit-log.ts';
-import { POSTING_COLUMNS, type PostingRow, postingView } from '../audit/posting-history-view.ts';
+import { LATEST_POSTINGS, type PostingRow, postingView } from '../audit/posting-history-view.ts';
 import { principalOf } from '../auth/bearer-auth.ts';
 import { bearerSecurity, entityName, pageCursor, pageLimit, tenantParams } from '../http/shared-schemas.ts';
 import { requirePublisher } from '../replay/replay-routes.ts';
@@ -31,13 +31,8 @@ const retryBody = z.union([
  * events sit on the DLQ topic with their original bytes; a retry is a `dlq-retry` control message that names
  * each posting's source position, so the owning loader re-posts them.
  */
-const LATEST_DEAD_LETTERS = `
-  WITH latest AS (
-    SELECT DISTINCT ON (entity, natural_key, zendesk_target) ${POSTING_COLUMNS}
-      FROM posting_history
-     WHERE tenant_id = $1 AND ($2::text IS NULL OR entity = $2)
-     ORDER BY entity, natural_key, zendesk_target, id DESC)
-  SELECT * FROM latest WHERE status IN ('failed', 'dead_lettered')`;
+const LATEST_DEAD_LETTERS = `${LATEST_POSTINGS}
+  WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.entity = $2) AND s.latest_status IN ('failed', 'dead_lettered')`;
 
 function retryItem(row: PostingRow): DlqRetryItem {
   if (!isEntityName(row.entity))
@@ -71,7 +66,7 @@ export async function dlqRoutes(app: FastifyInstance, deps: AdminApiDeps): Promi
       const query = request.query as z.infer<typeof dlqQuery>;
       await accessibleTenant(request, deps.db, id);
       const { rows } = await deps.db.query<PostingRow>(
-        `${LATEST_DEAD_LETTERS} AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+        `${LATEST_DEAD_LETTERS} AND ($3::bigint IS NULL OR s.latest_id < $3) ORDER BY s.latest_id DESC LIMIT $4`,
         [id, query.entity ?? null, query.cursor ?? null, query.limit + 1],
       );
       const page = rows.slice(0, query.limit);
@@ -101,12 +96,11 @@ export async function dlqRoutes(app: FastifyInstance, deps: AdminApiDeps): Promi
       const publisher = requirePublisher(deps.controlPublisher);
       const selected =
         'ids' in body
-          ? await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} AND id = ANY($3::bigint[]) ORDER BY id`, [
-              id,
-              null,
-              body.ids,
-            ])
-          : await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} ORDER BY id LIMIT $3`, [
+          ? await deps.db.query<PostingRow>(
+              `${LATEST_DEAD_LETTERS} AND s.latest_id = ANY($3::bigint[]) ORDER BY s.latest_id`,
+              [id, null, body.ids],
+            )
+          : await deps.db.query<PostingRow>(`${LATEST_DEAD_LETTERS} ORDER BY s.latest_id LIMIT $3`, [
               id,
               body.entity ?? null,
               MAX_RETRY_PER_CALL + 1,

@@ -3,7 +3,7 @@ import type { AppliedState } from './posting.ts';
 /**
  * The last applied states this process wrote or read, least recently used first out. Bounded because a
  * loader sees every record of every tenant: keeping them all (bodies included) grew with the data set,
- * not with the work in flight. A miss costs one indexed query in posting_history, which stays the source
+ * not with the work in flight. A miss costs one primary-key lookup in posting_state, which stays the source
  * of truth, so skip-unchanged holds whatever was evicted (and after a restart).
  */
 export class AppliedStateCache {

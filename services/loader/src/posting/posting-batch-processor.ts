@@ -50,7 +50,7 @@ export interface PostingStateStore {
   refused?(keys: readonly string[]): Promise<Map<string, RefusedState>>;
 }
 
-/** Where postings go once decided: audit topic, posting_history, DLQ. Must be durable when it resolves. */
+/** Where postings go once decided: audit topic, posting_history and posting_state, DLQ. Must be durable when it resolves. */
 export interface PostingSink {
   record(postings: readonly Posting[]): Promise<void>;
 }
@@ -70,7 +70,7 @@ export interface PostingBatchProcessorOptions {
    */
   dependencyWaitMs?: number;
   /**
-   * Applied states kept in memory to spare posting_history lookups of records seen again soon (bodies
+   * Applied states kept in memory to spare posting_state lookups of records seen again soon (bodies
    * included, so this bounds the loader's memory, not the data set).
    */
   appliedCacheSize?: number;

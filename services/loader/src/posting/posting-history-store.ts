@@ -2,25 +2,28 @@ import type { Pool } from 'pg';
 import type { AppliedState, Posting } from './posting.ts';
 import type { PostingSink, PostingStateStore, RefusedState } from './posting-batch-processor.ts';
 
+/** posting_history columns as `row()` lists them, with their types (each is sent as one array). */
 const COLUMNS = [
-  'tenant_id',
-  'entity',
-  'natural_key',
-  'zendesk_target',
-  'content_hash',
-  'status',
-  'attempt',
-  'zendesk_id',
-  'error',
-  'error_code',
-  'run_id',
-  'source_topic',
-  'source_partition',
-  'source_offset',
-  'diff',
-  'body',
-  'created_at',
+  ['tenant_id', 'text'],
+  ['entity', 'text'],
+  ['natural_key', 'text'],
+  ['zendesk_target', 'text'],
+  ['content_hash', 'text'],
+  ['status', 'text'],
+  ['attempt', 'integer'],
+  ['zendesk_id', 'text'],
+  ['error', 'text'],
+  ['error_code', 'text'],
+  ['run_id', 'text'],
+  ['source_topic', 'text'],
+  ['source_partition', 'integer'],
+  ['source_offset', 'bigint'],
+  ['diff', 'jsonb'],
+  ['body', 'jsonb'],
+  ['created_at', 'timestamptz'],
 ] as const;
+
+const COLUMN_NAMES = COLUMNS.map(([name]) => name).join(', ');
 
 function row(posting: Posting): unknown[] {
   return [
@@ -59,65 +62,139 @@ function keyParts(keys: readonly string[]): string[][] {
   return columns;
 }
 
+/** posting_state columns in the order the upsert's SELECT produces them. */
+const STATE_COLUMNS = [
+  'tenant_id',
+  'entity',
+  'natural_key',
+  'zendesk_target',
+  'latest_id',
+  'latest_status',
+  'latest_at',
+  'applied_id',
+  'applied_hash',
+  'applied_zendesk_id',
+  'applied_body',
+  'applied_at',
+  'outcome_id',
+  'outcome_status',
+  'outcome_error_code',
+  'outcome_at',
+] as const;
+
+/**
+ * Each group of posting_state columns follows its own posting (the highest posting_history id of its kind):
+ * a row already there keeps a group unless this chunk holds a later posting of that kind. So an `unchanged`
+ * posting moves only `latest_*`, a failed one leaves `applied_*`, and a slower concurrent writer whose ids
+ * are older cannot put an older state back.
+ */
+const STATE_GROUPS: Record<'latest_id' | 'applied_id' | 'outcome_id', readonly string[]> = {
+  latest_id: ['latest_id', 'latest_status', 'latest_at'],
+  applied_id: ['applied_id', 'applied_hash', 'applied_zendesk_id', 'applied_body', 'applied_at'],
+  outcome_id: ['outcome_id', 'outcome_status', 'outcome_error_code', 'outcome_at'],
+};
+
+const STATE_UPDATES = Object.entries(STATE_GROUPS)
+  .flatMap(([id, columns]) =>
+    columns.map(
+      (column) =>
+        `${column} = CASE WHEN EXCLUDED.${id} > COALESCE(s.${id}, 0) THEN EXCLUDED.${column} ELSE s.${column} END`,
+    ),
+  )
+  .join(',\n    ');
+
+/** keyParts() as rows, joined to posting_state on its primary key. */
+const KEY_ROWS = `unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant_id, entity, natural_key, zendesk_target)`;
+
 /**
  * posting_history in PostgreSQL: the append-only history of every posting and the source of truth for
- * idempotency. Why PostgreSQL rather than the compacted audit topic: a posting is durable here before its
- * offset is committed (synchronous, read-your-writes), a batch's last applied states are one indexed query
- * instead of reading the whole audit topic at every partition assignment, and a crash can leave no state
- * that Kafka has and PostgreSQL lacks (the audit topic is produced after the insert).
+ * idempotency, with posting_state, the latest state per record and target, kept in the same statement.
+ * Why PostgreSQL rather than the compacted audit topic: a posting is durable here before its offset is
+ * committed (synchronous, read-your-writes), a batch's last applied states are one primary-key lookup per
+ * record instead of reading the whole audit topic at every partition assignment, and a crash can leave no
+ * state that Kafka has and PostgreSQL lacks (the audit topic is produced after the insert).
  */
 export class PostingHistoryStore implements PostingStateStore, PostingSink {
   readonly #pool: Pool;
-  readonly #table: string;
+  readonly #history: string;
+  readonly #state: string;
 
   constructor(pool: Pool, schema = 'public') {
     this.#pool = pool;
-    this.#table = `"${schema}".posting_history`;
+    this.#history = `"${schema}".posting_history`;
+    this.#state = `"${schema}".posting_state`;
   }
 
+  /**
+   * Appends the postings and folds them into posting_state in one statement: history and state commit
+   * together or not at all. The postings travel as one array per column (17 parameters however many
+   * postings, where a VALUES list needed 17 per posting and was planned anew for every size). A batch may
+   * hold several postings of one record (ON CONFLICT may touch a row only once per statement), hence the
+   * grouping per key; the upsert visits keys in order, so two loaders writing the same records during a
+   * rebalance wait for each other instead of deadlocking.
+   */
   async record(postings: readonly Posting[]): Promise<void> {
-    // Chunked to stay well under PostgreSQL's 65535 bind parameters.
-    for (let start = 0; start < postings.length; start += 1000) {
-      const slice = postings.slice(start, start + 1000);
-      const values: unknown[] = [];
-      const tuples = slice.map((posting) => {
-        const base = values.length;
-        values.push(...row(posting));
-        return `(${COLUMNS.map((_, index) => `$${base + index + 1}`).join(',')})`;
-      });
-      await this.#pool.query(`INSERT INTO ${this.#table} (${COLUMNS.join(',')}) VALUES ${tuples.join(',')}`, values);
+    if (postings.length === 0) return;
+    const columns: unknown[][] = COLUMNS.map(() => []);
+    for (const posting of postings) {
+      for (const [index, value] of row(posting).entries()) columns[index]!.push(value);
     }
+    // Ids are drawn in ordinality order, so the highest id of a key in the batch is its last posting.
+    await this.#pool.query(
+      `WITH inserted AS (
+         INSERT INTO ${this.#history} (${COLUMN_NAMES})
+         SELECT ${COLUMN_NAMES}
+           FROM unnest(${COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
+                WITH ORDINALITY AS p(${COLUMN_NAMES}, ordinality)
+          ORDER BY ordinality
+         RETURNING id, tenant_id, entity, natural_key, zendesk_target, content_hash, status, zendesk_id, error_code,
+                   body, created_at),
+       keyed AS (
+         SELECT tenant_id, entity, natural_key, zendesk_target,
+                max(id) AS latest_id,
+                max(id) FILTER (WHERE status = 'applied') AS applied_id,
+                max(id) FILTER (WHERE status <> 'unchanged') AS outcome_id
+           FROM inserted
+          GROUP BY tenant_id, entity, natural_key, zendesk_target)
+       INSERT INTO ${this.#state} AS s (${STATE_COLUMNS.join(', ')})
+       SELECT k.tenant_id, k.entity, k.natural_key, k.zendesk_target, l.id, l.status, l.created_at,
+              a.id, a.content_hash, a.zendesk_id, a.body, a.created_at,
+              o.id, o.status, o.error_code, o.created_at
+         FROM keyed k
+         JOIN inserted l ON l.id = k.latest_id
+         LEFT JOIN inserted a ON a.id = k.applied_id
+         LEFT JOIN inserted o ON o.id = k.outcome_id
+        ORDER BY k.tenant_id, k.entity, k.natural_key, k.zendesk_target
+       ON CONFLICT (tenant_id, entity, natural_key, zendesk_target) DO UPDATE SET
+         ${STATE_UPDATES}`,
+      columns,
+    );
   }
 
   /** Latest applied state per audit key (`tenant|entity|naturalKey|zendeskTarget`). */
   async load(keys: readonly string[]): Promise<Map<string, AppliedState>> {
     const states = new Map<string, AppliedState>();
     if (keys.length === 0) return states;
-    const parts = keyParts(keys);
     const result = await this.#pool.query<{
       tenant_id: string;
       entity: string;
       natural_key: string;
       zendesk_target: string;
-      content_hash: string;
-      zendesk_id: string | null;
-      body: Record<string, unknown> | null;
+      applied_hash: string;
+      applied_zendesk_id: string | null;
+      applied_body: Record<string, unknown> | null;
     }>(
-      `SELECT DISTINCT ON (h.tenant_id, h.entity, h.natural_key, h.zendesk_target)
-              h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.content_hash, h.zendesk_id, h.body
-         FROM ${this.#table} h
-         JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant_id, entity, natural_key, zendesk_target)
-           ON h.tenant_id = k.tenant_id AND h.entity = k.entity AND h.natural_key = k.natural_key
-          AND h.zendesk_target = k.zendesk_target
-        WHERE h.status = 'applied'
-        ORDER BY h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.id DESC`,
-      parts,
+      `SELECT s.tenant_id, s.entity, s.natural_key, s.zendesk_target, s.applied_hash, s.applied_zendesk_id, s.applied_body
+         FROM ${KEY_ROWS}
+         JOIN ${this.#state} s USING (tenant_id, entity, natural_key, zendesk_target)
+        WHERE s.applied_id IS NOT NULL`,
+      keyParts(keys),
     );
     for (const r of result.rows) {
       states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
-        contentHash: r.content_hash,
-        zendeskId: r.zendesk_id,
-        body: r.body,
+        contentHash: r.applied_hash,
+        zendeskId: r.applied_zendesk_id,
+        body: r.applied_body,
       });
     }
     return states;
@@ -132,25 +209,19 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
       entity: string;
       natural_key: string;
       zendesk_target: string;
-      status: 'failed' | 'dead_lettered';
-      error_code: string | null;
+      outcome_status: 'failed' | 'dead_lettered';
+      outcome_error_code: string | null;
     }>(
-      `SELECT * FROM (
-         SELECT DISTINCT ON (h.tenant_id, h.entity, h.natural_key, h.zendesk_target)
-                h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.status, h.error_code
-           FROM ${this.#table} h
-           JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant_id, entity, natural_key, zendesk_target)
-             ON h.tenant_id = k.tenant_id AND h.entity = k.entity AND h.natural_key = k.natural_key
-            AND h.zendesk_target = k.zendesk_target
-          WHERE h.status <> 'unchanged'
-          ORDER BY h.tenant_id, h.entity, h.natural_key, h.zendesk_target, h.id DESC) latest
-        WHERE latest.status IN ('failed', 'dead_lettered')`,
+      `SELECT s.tenant_id, s.entity, s.natural_key, s.zendesk_target, s.outcome_status, s.outcome_error_code
+         FROM ${KEY_ROWS}
+         JOIN ${this.#state} s USING (tenant_id, entity, natural_key, zendesk_target)
+        WHERE s.outcome_status IN ('failed', 'dead_lettered')`,
       keyParts(keys),
     );
     for (const r of result.rows) {
       states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
-        status: r.status,
-        errorCode: r.error_code,
+        status: r.outcome_status,
+        errorCode: r.outcome_error_code,
       });
     }
     return states;
