@@ -6,8 +6,8 @@ export const APICURIO_VERSION = '3.3.3';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-function portFromEnv(name, fallback) {
-  const raw = process.env[name];
+function portFromEnv(env, name, fallback) {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -16,15 +16,18 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
-/** Every path, port and version the local stack uses, resolved once from the environment. */
-export function infraSettings() {
-  const cacheDir = process.env.MLC_INFRA_CACHE || join(homedir(), '.cache', 'ml-connector');
-  const stateDir = process.env.MLC_INFRA_STATE || join(cacheDir, 'state');
-  const kafkaPort = portFromEnv('MLC_KAFKA_PORT', 9092);
-  const controllerPort = portFromEnv('MLC_KAFKA_CONTROLLER_PORT', 9093);
-  const registryPort = portFromEnv('MLC_REGISTRY_PORT', 8081);
+/**
+ * Every path, port and version the local stack uses, resolved once from the environment (a test passes its
+ * own to run a private broker or registry beside the shared ones).
+ */
+export function infraSettings(env = process.env) {
+  const cacheDir = env.MLC_INFRA_CACHE || join(homedir(), '.cache', 'ml-connector');
+  const stateDir = env.MLC_INFRA_STATE || join(cacheDir, 'state');
+  const kafkaPort = portFromEnv(env, 'MLC_KAFKA_PORT', 9092);
+  const controllerPort = portFromEnv(env, 'MLC_KAFKA_CONTROLLER_PORT', 9093);
+  const registryPort = portFromEnv(env, 'MLC_REGISTRY_PORT', 8081);
   // Quarkus serves health and metrics on a second port (9000 unless told): keep it next to ours.
-  const registryManagementPort = portFromEnv('MLC_REGISTRY_MANAGEMENT_PORT', registryPort + 1000);
+  const registryManagementPort = portFromEnv(env, 'MLC_REGISTRY_MANAGEMENT_PORT', registryPort + 1000);
   return {
     host: '127.0.0.1',
     cacheDir,
@@ -44,7 +47,7 @@ export function infraSettings() {
       port: registryPort,
       managementPort: registryManagementPort,
     },
-    databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
   };
 }
 

@@ -14,8 +14,14 @@ export function registryFiles(settings) {
   };
 }
 
-/** Starts Apicurio Registry detached, in-memory storage, bound to loopback. */
-export async function startRegistry(settings, java) {
+/** In-memory H2: a restart forgets every schema, which is what tests want. */
+export const IN_MEMORY_STORAGE = { APICURIO_STORAGE_KIND: 'sql', APICURIO_STORAGE_SQL_KIND: 'h2' };
+
+/**
+ * Starts Apicurio Registry detached, bound to loopback. `storage` is the APICURIO_STORAGE_* / APICURIO_DATASOURCE_*
+ * environment: in-memory unless a caller needs schemas to survive a restart (e.g. PostgreSQL).
+ */
+export async function startRegistry(settings, java, storage = IN_MEMORY_STORAGE) {
   const files = registryFiles(settings);
   const runJar = await findQuarkusRunJar(settings.registry);
   const { host, registry } = settings;
@@ -40,9 +46,7 @@ export async function startRegistry(settings, java) {
       runJar,
     ],
     env: {
-      // In-memory H2: a restart forgets every schema, which is what tests want.
-      APICURIO_STORAGE_KIND: 'sql',
-      APICURIO_STORAGE_SQL_KIND: 'h2',
+      ...storage,
       // Without a global rule the kafkajs registry client fails with "Compatibility does not match".
       APICURIO_RULES_GLOBAL_COMPATIBILITY: 'BACKWARD',
     },

@@ -12,8 +12,8 @@ export type IsolatedDatabaseSchema = {
 /** What node:test hands a test or a suite hook: anything that can run cleanup after it. */
 export type CleanupScope = { after: (fn: () => Promise<void>) => void };
 
-async function withClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl(), connectionTimeoutMillis: 5000 });
+async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     return await run(client);
@@ -28,16 +28,22 @@ function withSearchPath(url: string, schema: string): string {
   return parsed.toString();
 }
 
-/** Creates a fresh schema; the caller drops it (or use withIsolatedSchema). */
-export async function createIsolatedDatabaseSchema(prefix = 'test'): Promise<IsolatedDatabaseSchema> {
+/**
+ * Creates a fresh schema (in the shared database unless `url` names another server); the caller drops it
+ * (or use withIsolatedSchema).
+ */
+export async function createIsolatedDatabaseSchema(
+  prefix = 'test',
+  url = databaseUrl(),
+): Promise<IsolatedDatabaseSchema> {
   const schema = uniqueName(prefix);
   // uniqueName yields [a-z0-9_] only, so quoting is belt and braces rather than escaping.
-  await withClient((client) => client.query(`create schema "${schema}"`));
+  await withClient(url, (client) => client.query(`create schema "${schema}"`));
   return {
     schema,
-    connectionString: withSearchPath(databaseUrl(), schema),
+    connectionString: withSearchPath(url, schema),
     drop: async () => {
-      await withClient((client) => client.query(`drop schema if exists "${schema}" cascade`));
+      await withClient(url, (client) => client.query(`drop schema if exists "${schema}" cascade`));
     },
   };
 }

@@ -2,12 +2,13 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokers } from './test-env.ts';
 
-function kafkaAdmin(clientId: string) {
-  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+function kafkaAdmin(clientId: string, brokers: string[]) {
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING }).admin();
 }
 
-export async function listPrefixedTopics(prefix: string): Promise<string[]> {
-  const admin = kafkaAdmin('mlc-test-topics');
+/** On the shared broker unless `brokers` names another. */
+export async function listPrefixedTopics(prefix: string, brokers = kafkaBrokers()): Promise<string[]> {
+  const admin = kafkaAdmin('mlc-test-topics', brokers);
   await admin.connect();
   try {
     return (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).sort();
@@ -17,9 +18,9 @@ export async function listPrefixedTopics(prefix: string): Promise<string[]> {
 }
 
 /** Best effort: a leftover prefixed topic harms no other test, so a failing cleanup never fails one. */
-export async function deletePrefixedTopics(prefix: string): Promise<void> {
+export async function deletePrefixedTopics(prefix: string, brokers = kafkaBrokers()): Promise<void> {
   if (prefix === '') throw new Error('refusing to delete topics without a run prefix');
-  const admin = kafkaAdmin('mlc-test-cleanup');
+  const admin = kafkaAdmin('mlc-test-cleanup', brokers);
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));

@@ -11,6 +11,13 @@ export async function withTenantLock<T>(
 ): Promise<{ locked: true; value: T } | { locked: false }> {
   const client = await db.connect();
   let release = true;
+  // A checked-out client has no pool listener: its connection dying (PostgreSQL restarted mid-run) would
+  // be an unhandled 'error' event and end the process. The lock went with the connection; the run's own
+  // queries fail or succeed on the pool, and the broken client is never handed back.
+  const onConnectionLost = () => {
+    release = false;
+  };
+  client.on('error', onConnectionLost);
   try {
     const { rows } = await client.query<{ locked: boolean }>(
       "SELECT pg_try_advisory_lock(hashtext('mlc-extractor'), hashtext($1)) AS locked",
@@ -28,6 +35,7 @@ export async function withTenantLock<T>(
       }
     }
   } finally {
+    client.off('error', onConnectionLost);
     client.release(!release);
   }
 }

@@ -12,6 +12,7 @@ import { AdminApiClient } from '../../../packages/cli/src/admin-api-client.ts';
 import { adminApi } from '../../../packages/cli/src/admin-api-operations.ts';
 import { ChildProcessGroup } from '../../../scripts/start/child-process-group.ts';
 import {
+  type InfraEnv,
   type RunningService,
   type ServiceName,
   type ServiceOptions,
@@ -49,12 +50,14 @@ export interface TenantOptions {
   zendeskShare?: number;
   /** Zendesk account options passed to the simulator (job timings, rate limits). */
   account?: Record<string, unknown>;
-  /** Rewrites the `.ionapi` before it is uploaded (e.g. to route ION calls through a test proxy). */
-  ionapi?: (ionapi: Record<string, unknown>) => Record<string, unknown>;
+  /** The ERP (default m3); a csi tenant names the simulator's Mongoose configuration. */
+  product?: 'm3' | 'csi';
 }
 
 export interface KillablePipeline {
   api: AdminApiClient;
+  /** Where the services find Kafka, the registry and PostgreSQL. */
+  infra: InfraEnv;
   adminToken: string;
   /** MLC_MASTER_KEYS as handed to the services (`id:base64key`). */
   masterKeys: string;
@@ -81,6 +84,8 @@ export interface KillablePipelineOptions {
   records: number;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** Servers other than the shared ones given by the test env (e.g. a private broker a suite restarts). */
+  infra?: Partial<InfraEnv>;
   /** Simulators the caller runs (e.g. in-process, to see the tokens they issue); default: child processes. */
   simulators?: { cloudSuiteUrl: string; zendeskUrl: string };
 }
@@ -90,22 +95,25 @@ export { listPrefixedTopics } from '../../support/prefixed-topics.ts';
 export async function startKillablePipeline(options: KillablePipelineOptions): Promise<KillablePipeline> {
   const logDir = mkdtempSync(join(tmpdir(), 'mlc-reliability-'));
   const group = new ChildProcessGroup({ cwd: REPO_ROOT, logDir });
-  const schema = await createIsolatedDatabaseSchema('rel');
+  const infra: InfraEnv = {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    SCHEMA_REGISTRY_URL: schemaRegistryUrl(),
+    DATABASE_URL: databaseUrl(),
+    ...options.infra,
+  };
+  const brokers = infra.KAFKA_BROKERS.split(',');
+  const schema = await createIsolatedDatabaseSchema('rel', infra.DATABASE_URL);
   const topicPrefix = `${uniqueName('rel')}.`;
   const stop = async () => {
     await group.stopAll(10_000);
     await schema.drop().catch(() => undefined);
-    await deletePrefixedTopics(topicPrefix);
+    await deletePrefixedTopics(topicPrefix, brokers);
   };
   try {
     const sims = options.simulators ?? (await startSimulators(group, { records: options.records }));
     const adminToken = randomBytes(32).toString('base64url');
     const serviceOptions: ServiceOptions = {
-      infra: {
-        KAFKA_BROKERS: kafkaBrokers().join(','),
-        SCHEMA_REGISTRY_URL: schemaRegistryUrl(),
-        DATABASE_URL: databaseUrl(),
-      },
+      infra,
       databaseSchema: schema.schema,
       masterKeys: `rel:${randomBytes(32).toString('base64')}`,
       bootstrapToken: adminToken,
@@ -125,6 +133,7 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
     const api = new AdminApiClient({ baseUrl: `http://127.0.0.1:${adminApiPort}`, token: adminToken });
     return {
       api,
+      infra,
       adminToken,
       masterKeys: serviceOptions.masterKeys,
       cloudSuiteUrl: sims.cloudSuiteUrl,
@@ -139,9 +148,11 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
         const ionTenant = tenantOptions.ionTenant ?? `REL${suffix.toUpperCase()}_TST`;
         const subdomain = `rel-${suffix}`;
         const oauth = { identifier: `rel-client-${suffix}`, secret: `zd-secret-${randomBytes(16).toString('hex')}` };
+        const product = tenantOptions.product ?? 'm3';
         const created = await cloudSuiteSim.addTenant(sims.cloudSuiteUrl, {
           tenantId: ionTenant,
           records: options.records,
+          product,
         });
         await zendeskSim.addAccount(sims.zendeskUrl, {
           subdomain,
@@ -152,13 +163,12 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
           ...tenantOptions.account,
         });
         const accountUrl = zendeskSim.accountUrl(sims.zendeskUrl, subdomain);
-        const original = created.ionapi ?? (await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, ionTenant));
-        const ionapi = tenantOptions.ionapi ? tenantOptions.ionapi(original) : original;
+        const ionapi = created.ionapi ?? (await cloudSuiteSim.ionapi(sims.cloudSuiteUrl, ionTenant));
         await adminApi.addTenant(api, {
           id: tenantId,
           name: `reliability ${suffix}`,
-          product: 'm3',
-          m3: { company: '100' },
+          product,
+          ...(product === 'm3' ? { m3: { company: '100' } } : { csi: { mongooseConfig: created.mongooseConfig } }),
           ionapi,
           zendesk: {
             subdomain,
@@ -190,7 +200,7 @@ export async function startKillablePipeline(options: KillablePipelineOptions): P
         return services[name];
       },
       logFiles: () => readdirSync(logDir).map((file) => join(logDir, file)),
-      topics: () => listPrefixedTopics(topicPrefix),
+      topics: () => listPrefixedTopics(topicPrefix, brokers),
       logTails: (lines = 20) =>
         group.children
           .filter((child) => child.exitInfo === undefined)
