@@ -1,9 +1,12 @@
 /**
  * A connector service (extractor, loader or the per-record baseline) as a child process of the bench: its
  * own event loop, its own log file, and its peak resident memory read from /proc (VmHWM) while it runs.
- * A CPU profile is written on a clean exit when `cpuProfileDir` is given (node --cpu-prof via NODE_OPTIONS).
+ * It runs with the NODE_OPTIONS the deployments give the services (the heap limit), so its memory is what a
+ * deployed replica's would be. A CPU profile is written on a clean exit when `cpuProfileDir` is given
+ * (node --cpu-prof via NODE_OPTIONS).
  */
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { ChildProcessGroup, ManagedChild } from '../scripts/start/child-process-group.ts';
 import { freePort } from '../scripts/start/free-port.ts';
 import { waitForHttp } from '../scripts/start/http-readiness.ts';
@@ -25,6 +28,15 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** NODE_OPTIONS of the services in docker-compose.yml (the k8s manifests are held to the same by tests/deploy). */
+function deployedNodeOptions(): string {
+  const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+    services?: { loader?: { environment?: Record<string, unknown> } };
+  };
+  const options = compose.services?.loader?.environment?.NODE_OPTIONS;
+  return typeof options === 'string' ? options : '';
+}
+
 function statusField(pid: number, field: string): number | null {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -39,10 +51,13 @@ export async function startServiceProcess(
   options: { kind: ServiceKind; name: string; env: Record<string, string>; cpuProfileDir?: string },
 ): Promise<ServiceProcess> {
   const metricsPort = await freePort();
-  const env: Record<string, string> = { ...options.env, METRICS_PORT: String(metricsPort) };
-  if (options.cpuProfileDir) {
-    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`.trim();
-  }
+  const nodeOptions = [deployedNodeOptions()];
+  if (options.cpuProfileDir) nodeOptions.push(`--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`);
+  const env: Record<string, string> = {
+    ...options.env,
+    METRICS_PORT: String(metricsPort),
+    NODE_OPTIONS: nodeOptions.join(' ').trim(),
+  };
   const child = group.start({ name: options.name, script: SCRIPTS[options.kind], env });
   // The baseline wiring serves no health endpoint; the pipeline waits for its consumer group instead.
   if (options.kind !== 'baseline-loader') {

@@ -236,6 +236,12 @@ export const LOADER_CONFIG = {
     max: 16,
     description: 'Consumed batches of one partition processed at once (offsets still committed in order)',
   }),
+  loaderMaxRecordsInFlight: intVar({
+    env: 'LOADER_MAX_RECORDS_IN_FLIGHT',
+    default: 10_000,
+    min: 100,
+    description: "Change events of all partitions being processed at once: what bounds the loader's memory",
+  }),
   loaderAppliedCacheSize: intVar({
     env: 'LOADER_APPLIED_CACHE_SIZE',
     default: 10_000,

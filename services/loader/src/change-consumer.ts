@@ -35,10 +35,16 @@ export interface ChangeConsumerOptions {
    * flight also holds waits for it, so a record's versions reach Zendesk in order.
    */
   batchesInFlight?: number;
+  /**
+   * Records of all partitions in flight at once (default 10,000): what bounds the loader's memory. A batch
+   * that would exceed it waits (its partition paused) unless nothing else is in flight.
+   */
+  maxRecordsInFlight?: number;
 }
 
 /** A fetched batch being processed. */
 interface Flight {
+  records: number;
   /** The consumer-group generation it was fetched in: after a rebalance its offsets are not committed. */
   generation: number;
   firstOffset: string;
@@ -84,6 +90,10 @@ export class ChangeConsumer {
   /** By `topic|partition` with the prefix, as kafkajs names them. */
   readonly #lanes = new Map<string, Lane>();
   readonly #batchesInFlight: number;
+  readonly #maxRecordsInFlight: number;
+  #recordsInFlight = 0;
+  /** Lanes paused because the records in flight left no room for their batch. */
+  readonly #waitingForRoom = new Set<Lane>();
   #generation = 0;
   #joined = false;
   #crashed = false;
@@ -93,12 +103,14 @@ export class ChangeConsumer {
     this.#options = options;
     this.#prefix = options.topicPrefix ?? '';
     this.#batchesInFlight = Math.max(1, options.batchesInFlight ?? 3);
+    this.#maxRecordsInFlight = Math.max(1, options.maxRecordsInFlight ?? 10_000);
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.#consumer = options.kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: options.lingerMs,
       minBytes: options.minBytes ?? 20_000,
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      // About 2,000 change events: batches small enough that several are in flight within the record bound.
+      maxBytesPerPartition: 1024 * 1024,
       sessionTimeout,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
       rebalanceTimeout: Math.max(60_000, sessionTimeout),
@@ -195,6 +207,11 @@ export class ChangeConsumer {
       this.#consumer.pause([lane.topicPartition]);
       return;
     }
+    if (this.#recordsInFlight > 0 && this.#recordsInFlight + batch.messages.length > this.#maxRecordsInFlight) {
+      this.#waitingForRoom.add(lane);
+      this.#consumer.pause([lane.topicPartition]);
+      return;
+    }
     const keys = new Set<string>();
     for (const message of batch.messages) keys.add(message.key?.toString() ?? '');
     const earlier = new Set<Flight>();
@@ -203,11 +220,13 @@ export class ChangeConsumer {
       if (holder !== undefined) earlier.add(holder);
     }
     const flight: Flight = {
+      records: batch.messages.length,
       generation: this.#generation,
       firstOffset: batch.firstOffset() ?? batch.messages[0]!.offset,
       processed: Promise.resolve(false),
     };
     for (const key of keys) lane.holders.set(key, flight);
+    this.#recordsInFlight += flight.records;
     flight.processed = (async () => {
       await Promise.all([...earlier].map((before) => before.processed));
       try {
@@ -259,6 +278,8 @@ export class ChangeConsumer {
    */
   async #settle(lane: Lane, flight: Flight, ok: boolean, payload: EachBatchPayload): Promise<void> {
     lane.flights.shift();
+    this.#recordsInFlight -= flight.records;
+    this.#resumeWaitingForRoom();
     const current = flight.generation === this.#generation;
     if (ok && lane.failedAt === undefined && current) {
       try {
@@ -293,6 +314,16 @@ export class ChangeConsumer {
       this.#consumer.seek({ topic: lane.topicPartition.topic, partition: partition!, offset });
     }
     if (!this.#stopping) this.#consumer.resume([lane.topicPartition]);
+  }
+
+  #resumeWaitingForRoom(): void {
+    if (this.#stopping) return;
+    for (const lane of this.#waitingForRoom) {
+      if (lane.failedAt === undefined && lane.seekTo === undefined && lane.flights.length < this.#batchesInFlight) {
+        this.#consumer.resume([lane.topicPartition]);
+      }
+    }
+    this.#waitingForRoom.clear();
   }
 
   /** Processes a batch: resolves once every record of it has a durable posting. */

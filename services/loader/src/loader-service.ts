@@ -163,6 +163,7 @@ export async function startLoader(options: StartLoaderOptions): Promise<RunningL
       sessionTimeoutMs: config.loaderSessionTimeoutMs,
       partitionsConsumedConcurrently: config.loaderPartitionsConcurrently,
       batchesInFlight: config.loaderBatchesInFlight,
+      maxRecordsInFlight: config.loaderMaxRecordsInFlight,
       replayWindows: windows,
       onBatch: hooks.onBatch,
       ...(options.onCrash ? { onCrash: options.onCrash } : {}),
