@@ -41,3 +41,14 @@ test('a zero bound keeps nothing', () => {
   cache.set('a', state('a'));
   assert.equal(cache.size, 0);
 });
+
+test('odd and tiny bounds are never exceeded', () => {
+  for (const bound of [1, 3, 7]) {
+    const cache = new AppliedStateCache(bound);
+    for (let index = 0; index < 50; index++) {
+      cache.set(String(index), state(String(index)));
+      assert.ok(cache.size <= bound, `bound ${bound}: ${cache.size} states`);
+    }
+    assert.equal(cache.get('49')?.contentHash, '49');
+  }
+});
