@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The repo's one test runner: finds the servers (given, containers, or the local stack), then runs every
-// test file with node:test and exits with its code.
+// The repo's one test runner: finds the servers (given, containers, or the local stack), runs every test
+// file with node:test, then the benchmark's quick run (its ratio thresholds fail the build on a
+// regression), and exits non-zero if either failed. MLC_SKIP_BENCH=1 leaves the benchmark out.
 import { spawn } from 'node:child_process';
 import { glob } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_GLOBS = ['packages/**/src/**/*.test.ts', 'services/**/src/**/*.test.ts', 'tests/**/*.test.ts'];
 const TEST_TIMEOUT_MS = Number(process.env.MLC_TEST_TIMEOUT_MS || 120_000);
 const KEEP_INFRA = process.env.MLC_KEEP_INFRA === '1';
+const SKIP_BENCH = process.env.MLC_SKIP_BENCH === '1';
 
 function say(line) {
   console.log(`[run-tests] ${line}`);
@@ -53,17 +55,7 @@ async function provideServers() {
   return { env, stop: () => stopInfra({ which: started, log: say }) };
 }
 
-function runNodeTest(files, env) {
-  const args = [
-    '--import',
-    'tsx',
-    // kafkajs 2.2.4 schedules a negative timeout on every connection under Node 24: harmless, but noisy.
-    '--disable-warning=TimeoutNegativeWarning',
-    '--test',
-    '--test-concurrency=2',
-    `--test-timeout=${TEST_TIMEOUT_MS}`,
-    ...files,
-  ];
+function runChild(args, env) {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);
@@ -75,6 +67,20 @@ function runNodeTest(files, env) {
       resolve(code ?? (signal ? 1 : 0));
     });
   });
+}
+
+function runNodeTest(files, env) {
+  const args = [
+    '--import',
+    'tsx',
+    // kafkajs 2.2.4 schedules a negative timeout on every connection under Node 24: harmless, but noisy.
+    '--disable-warning=TimeoutNegativeWarning',
+    '--test',
+    '--test-concurrency=2',
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    ...files,
+  ];
+  return runChild(args, env);
 }
 
 async function main() {
@@ -103,6 +109,14 @@ async function main() {
     if (!interrupted) {
       code = await runNodeTest(files, servers.env);
       say(`${files.length} test file(s) ran; node --test exited with ${code}`);
+      if (SKIP_BENCH) {
+        say('MLC_SKIP_BENCH=1: the benchmark quick run is left out');
+      } else {
+        // After the tests, on a quiet machine: the ratios it holds the build to compare like with like.
+        const benchCode = await runChild(['--import', 'tsx', 'bench/run.ts', '--quick'], servers.env);
+        say(`npm run bench -- --quick exited with ${benchCode}`);
+        if (code === 0) code = benchCode;
+      }
     }
   } finally {
     if (KEEP_INFRA) say('MLC_KEEP_INFRA=1: leaving the servers running');
