@@ -5,6 +5,8 @@
 export interface CloudSuiteSimTenant {
   tenantId: string;
   product: string;
+  /** The configuration CSI tenants name in `X-Infor-MongooseConfig`. */
+  mongooseConfig: string;
   counts: Record<string, number>;
   ionapi?: Record<string, unknown>;
 }
@@ -62,6 +64,10 @@ export const cloudSuiteSim = {
       'GET',
       `${baseUrl}/__sim/requests?tenant=${encodeURIComponent(tenantId)}`,
     ),
+  /** Switches a fault rule on (see the simulator's `fault-injection.ts` for the fields). */
+  addFault: (baseUrl: string, rule: Record<string, unknown>) =>
+    call<{ id: string }>('POST', `${baseUrl}/__sim/faults`, rule),
+  clearFaults: (baseUrl: string) => call<void>('DELETE', `${baseUrl}/__sim/faults`),
 };
 
 export const zendeskSim = {
@@ -77,4 +83,9 @@ export const zendeskSim = {
   state: (baseUrl: string, subdomain: string) =>
     call<ZendeskSimState>('GET', `${baseUrl}/__sim/accounts/${encodeURIComponent(subdomain)}/state`),
   accountUrl: (baseUrl: string, subdomain: string) => `${baseUrl}/__account/${subdomain}`,
+  /** Replaces every fault rule (see the simulator's `fault-injector.ts` for the fields). */
+  setFaults: (baseUrl: string, rules: Record<string, unknown>[]) =>
+    call<{ rules: unknown[] }>('PUT', `${baseUrl}/__sim/faults`, { rules }),
+  /** The fault rules in force, each with how often it fired. */
+  faults: (baseUrl: string) => call<{ rules: { path?: string; fired: number }[] }>('GET', `${baseUrl}/__sim/faults`),
 };

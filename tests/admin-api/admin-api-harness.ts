@@ -111,6 +111,22 @@ export async function startAdminApi(
   };
 }
 
+/** A multipart/form-data body for `call`: string parts as fields, Blob parts as files named `<part>.ionapi`. */
+export async function multipart(
+  parts: Record<string, string | Blob>,
+): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(parts)) {
+    if (value instanceof Blob) form.append(name, value, `${name}.ionapi`);
+    else form.append(name, value);
+  }
+  const request = new Request('http://localhost/', { method: 'POST', body: form });
+  return {
+    payload: Buffer.from(await request.arrayBuffer()),
+    headers: { 'content-type': request.headers.get('content-type') ?? '' },
+  };
+}
+
 /** A realistic cloud `.ionapi` (shape of an ION API Gateway download for a backend service). */
 export function sampleIonApi(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AdminApiHarness, sampleIonApi, sampleTenantBody, secretsOf, startAdminApi } from './admin-api-harness.ts';
-
-async function multipart(
-  parts: Record<string, string | Blob>,
-): Promise<{ payload: Buffer; headers: Record<string, string> }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(parts)) {
-    if (value instanceof Blob) form.append(name, value, `${name}.ionapi`);
-    else form.append(name, value);
-  }
-  const request = new Request('http://localhost/', { method: 'POST', body: form });
-  return {
-    payload: Buffer.from(await request.arrayBuffer()),
-    headers: { 'content-type': request.headers.get('content-type') ?? '' },
-  };
-}
+import {
+  type AdminApiHarness,
+  multipart,
+  sampleIonApi,
+  sampleTenantBody,
+  secretsOf,
+  startAdminApi,
+} from './admin-api-harness.ts';
 
 function assertNoSecret(text: string, secrets: readonly string[]): void {
   for (const secret of secrets)

@@ -1,13 +1,13 @@
 /**
- * Bad answers from both APIs. ION: a corpus of malformed M3 MI responses (truncated JSON, an HTML error
- * page, wrong value types, missing keys, a 10 MB body) served by a small proxy in front of the CloudSuite
- * simulator; each must end the run as a clear failure, leave the extractor running and not stop the next
- * run. Zendesk: truncated response bodies; the loader must record the failure (audit or DLQ), keep running
- * and keep its partitions moving (later changes still land).
+ * Bad answers from both APIs, served by the simulators' fault rules to the real clients over real sockets.
+ * ION (an M3 and a CSI tenant): a truncated JSON body, an HTML page with 200 and with 502, values of the
+ * wrong type, the rows missing, a 10 MB value and an endless body. Each ends the run with a clear error code
+ * (or, for the 10 MB value, the record dead-lettered), the extractor keeps running and the next run works.
+ * Zendesk: answers cut short, HTML instead of JSON, re-typed values, missing keys, 10 MB and endless bodies
+ * on the loader's write, lookup and job-status calls. Records end applied (after retries) or dead-lettered
+ * with MLC_ZENDESK_MALFORMED_RESPONSE, the loader keeps running, later changes land, nothing is duplicated.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -15,194 +15,211 @@ import { adminApi } from '../../packages/cli/src/admin-api-operations.ts';
 import { isRunFinished } from '../../packages/cli/src/run-progress.ts';
 import { waitForRunOfRequest } from '../../packages/cli/src/run-request-tracking.ts';
 import { cloudSuiteSim, zendeskSim } from '../../scripts/start/simulator-control.ts';
-import { type KillablePipeline, type PipelineTenant, startKillablePipeline } from './support/killable-pipeline.ts';
+import { loadedCountsOf } from '../../scripts/start/zendesk-loaded-counts.ts';
+import {
+  ENTITIES,
+  type KillablePipeline,
+  type PipelineTenant,
+  startKillablePipeline,
+} from './support/killable-pipeline.ts';
 
 const RECORDS = 200;
-const SUPPLIER_PROGRAM = '/M3/m3api-rest/v2/execute/CRS620MI/';
 
-/** What the proxy answers instead of the simulator for the supplier list transaction. */
-const MALFORMED_MI: Record<string, { contentType: string; body: () => string }> = {
-  'truncated JSON': { contentType: 'application/json', body: () => '{"results":[{"transaction":"LstSuppliers","rec' },
-  'HTML error page': {
-    contentType: 'text/html',
-    body: () => '<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Service error</h1></body></html>',
-  },
-  'wrong value types': {
-    contentType: 'application/json',
-    body: () =>
-      JSON.stringify({
-        results: [{ transaction: 'LstSuppliers', records: [{ SUNO: 4711, SUNM: null, LMTS: { at: 1 }, CSCD: [] }] }],
-        wasTerminated: 'false',
-        nrOfSuccessfullTransactions: '1',
-        nrOfFailedTransactions: 0,
-      }),
-  },
-  'missing keys': { contentType: 'application/json', body: () => JSON.stringify({ wasTerminated: false }) },
-  '10 MB body': {
-    contentType: 'application/json',
-    body: () =>
-      JSON.stringify({
-        results: [{ transaction: 'LstSuppliers', records: [{ SUNO: 'S9999999', SUNM: 'x'.repeat(10 * 1024 * 1024) }] }],
-        wasTerminated: false,
-        nrOfSuccessfullTransactions: 1,
-        nrOfFailedTransactions: 0,
-      }),
-  },
-};
-
-let pipeline: KillablePipeline;
-let tenant: PipelineTenant;
-let proxy: Server;
-let proxyUrl: string;
-let malformed: string | null = null;
-
-/** Forwards everything to the simulator, except the supplier list while a malformed case is on. */
-async function startMiProxy(target: string): Promise<void> {
-  proxy = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const url = request.url ?? '/';
-      const fault = malformed === null ? undefined : MALFORMED_MI[malformed];
-      if (fault && url.includes(SUPPLIER_PROGRAM)) {
-        response.writeHead(200, { 'content-type': fault.contentType });
-        response.end(fault.body());
-        return;
-      }
-      try {
-        const headers = Object.fromEntries(
-          Object.entries(request.headers).filter(
-            (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host',
-          ),
-        );
-        const upstream = await fetch(`${target}${url}`, {
-          method: request.method ?? 'GET',
-          headers,
-          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-        });
-        const body = Buffer.from(await upstream.arrayBuffer());
-        const contentType = upstream.headers.get('content-type');
-        const retryAfter = upstream.headers.get('retry-after');
-        response.writeHead(upstream.status, {
-          ...(contentType ? { 'content-type': contentType } : {}),
-          ...(retryAfter ? { 'retry-after': retryAfter } : {}),
-        });
-        response.end(body);
-      } catch {
-        response.writeHead(502).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+interface RunView {
+  status?: string;
+  error?: string | null;
+  entities?: { status?: string; failed?: number; error?: string | null }[];
 }
 
-async function runSuppliers(): Promise<Record<string, unknown>> {
+/** A malformed ION answer and what the supplier run must end with. */
+interface IonCase {
+  body: string;
+  status?: number;
+  /** Hits of the rule: more than one when the client retries (a 502 is retried up to 6 times). */
+  times: number;
+  run: 'failed' | 'partial';
+  error: RegExp;
+}
+
+const ION_CASES: IonCase[] = [
+  { body: 'truncated-json', times: 1, run: 'failed', error: /^MLC_ION_MALFORMED_RESPONSE: .*not valid JSON/ },
+  { body: 'html', times: 1, run: 'failed', error: /^MLC_ION_MALFORMED_RESPONSE: .*an HTML page, not JSON/ },
+  {
+    body: 'html',
+    status: 502,
+    times: 6,
+    run: 'failed',
+    error: /^MLC_HTTP_RETRIES_EXHAUSTED: .*failed after 6 attempts, last status 502/,
+  },
+  { body: 'wrong-types', times: 1, run: 'failed', error: /^MLC_ION_MALFORMED_RESPONSE: .* is an object, not text/ },
+  { body: 'missing-keys', times: 1, run: 'failed', error: /^MLC_ION_MALFORMED_RESPONSE: .*has no (results|Items)/ },
+  { body: 'endless', times: 1, run: 'failed', error: /^MLC_HTTP_UPSTREAM: .*answered 200 with a body over \d+ bytes/ },
+  { body: 'huge', times: 1, run: 'partial', error: /1 record\(s\) dead-lettered, .*value is 10485760 characters/ },
+];
+
+let pipeline: KillablePipeline;
+let m3: PipelineTenant;
+let csi: PipelineTenant;
+/** Its own tenant: the ION cases dead-letter a supplier of theirs in the extractor. */
+let loaded: PipelineTenant;
+
+async function runSuppliers(tenant: PipelineTenant): Promise<RunView> {
   const request = await adminApi.requestRun(pipeline.api, tenant.tenantId, { entities: ['supplier'] });
   const runId = await waitForRunOfRequest(pipeline.api, request, { timeoutMs: 30_000 });
   assert.ok(runId, 'the extractor took the run request');
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 45_000;
   let run = await adminApi.showRun(pipeline.api, runId);
   while (!isRunFinished(run) && Date.now() < deadline) {
     await sleep(300);
     run = await adminApi.showRun(pipeline.api, runId);
   }
   assert.ok(isRunFinished(run), `run ${runId} finished (not stuck): ${JSON.stringify(run).slice(0, 300)}`);
-  return run;
+  return run as RunView;
 }
 
 before(async () => {
-  pipeline = await startKillablePipeline({ records: RECORDS });
-  await startMiProxy(pipeline.cloudSuiteUrl);
-  tenant = await pipeline.registerTenant({
-    ionapi: (ionapi) => ({
-      ...ionapi,
-      iu: proxyUrl,
-      pu: String(ionapi.pu).replace(pipeline.cloudSuiteUrl, proxyUrl),
-    }),
-  });
+  // Four attempts per record instead of five: a record whose answers stay unreadable is dead-lettered sooner.
+  pipeline = await startKillablePipeline({ records: RECORDS, env: { LOADER_MAX_ATTEMPTS: '4' } });
+  [m3, csi, loaded] = await Promise.all([
+    pipeline.registerTenant(),
+    pipeline.registerTenant({ product: 'csi' }),
+    pipeline.registerTenant(),
+  ]);
 });
 
 after(async () => {
   await pipeline?.stop();
-  await new Promise((resolve) => proxy?.close(resolve));
 });
 
-test('every malformed MI answer ends the run as a clear failure; the extractor lives and the next run succeeds', {
-  timeout: 110_000,
-}, async () => {
-  const outcomes: Record<string, string> = {};
-  for (const name of Object.keys(MALFORMED_MI)) {
-    malformed = name;
-    const run = await runSuppliers();
-    malformed = null;
-    const text = JSON.stringify(run);
-    // A bad answer fails the run (with its error), or, when the answer parses, the bad record is refused
-    // and counted as failed (the 10 MB record: too large to publish).
-    const refused = ((run.entities ?? []) as { failed?: number }[]).reduce((sum, row) => sum + (row.failed ?? 0), 0);
-    outcomes[name] = `${String(run.status)}: ${String(run.error ?? `${refused} record(s) refused`).slice(0, 160)}`;
-    if (run.status === 'succeeded')
-      assert.ok(refused > 0, `${name}: the bad record is counted as failed (${text.slice(0, 300)})`);
-    else assert.match(text, /"error":"[^"]+/, `${name}: the run says what went wrong`);
-    assert.equal(pipeline.services.extractor.child.exitInfo, undefined, `${name}: the extractor is still running`);
-  }
-  process.stderr.write(`malformed MI outcomes: ${JSON.stringify(outcomes)}\n`);
-  const recovered = await runSuppliers();
-  assert.equal(recovered.status, 'succeeded', 'the next run after the bad answers succeeds');
-});
+for (const product of ['m3', 'csi'] as const) {
+  test(`${product}: each malformed answer ends the supplier run with a clear error, the extractor lives, the next run works`, {
+    timeout: 110_000,
+  }, async () => {
+    const tenant = product === 'm3' ? m3 : csi;
+    const outcomes: string[] = [];
+    for (const ionCase of ION_CASES) {
+      await cloudSuiteSim.addFault(pipeline.cloudSuiteUrl, {
+        kind: 'malformed',
+        body: ionCase.body,
+        tenant: tenant.ionTenant,
+        program: product === 'm3' ? 'CRS620MI' : 'SLVendors',
+        times: ionCase.times,
+        ...(ionCase.status === undefined ? {} : { status: ionCase.status }),
+      });
+      const run = await runSuppliers(tenant);
+      await cloudSuiteSim.clearFaults(pipeline.cloudSuiteUrl);
+      const name = `${ionCase.body}${ionCase.status ? ` ${ionCase.status}` : ''}`;
+      outcomes.push(`${name} → ${run.status}: ${String(run.error).slice(0, 140)}`);
+      assert.equal(run.status, ionCase.run, `${name}: ${JSON.stringify(run).slice(0, 400)}`);
+      assert.match(String(run.error), ionCase.error, name);
+      assert.equal(pipeline.services.extractor.child.exitInfo, undefined, `${name}: the extractor is still running`);
+    }
+    process.stderr.write(`${product} malformed ION answers:\n  ${outcomes.join('\n  ')}\n`);
+    const recovered = await runSuppliers(tenant);
+    assert.equal(recovered.status, 'succeeded', `the next run works: ${JSON.stringify(recovered).slice(0, 300)}`);
+  });
+}
 
-test('truncated Zendesk answers are recorded as failures without stopping the loader or its partitions', {
+test('malformed Zendesk answers: records are retried or dead-lettered with the reason, the partition keeps moving', {
   timeout: 110_000,
 }, async () => {
   const db = new pg.Client({ connectionString: pipeline.schema.connectionString });
   await db.connect();
   try {
-    await fetch(`${pipeline.zendeskUrl}/__sim/faults`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        rules: [
-          {
-            account: tenant.subdomain,
-            path: '^/api/v2/(organizations|custom_objects|users)',
-            times: 6,
-            action: { kind: 'malformed-body' },
-          },
-        ],
-      }),
+    const account = loaded.subdomain;
+    const malformed = (path: string, body: string, times?: number) => ({
+      account,
+      path,
+      ...(times === undefined ? {} : { times }),
+      action: { kind: 'malformed-body', body },
     });
-    await adminApi.requestRun(pipeline.api, tenant.tenantId);
-    const expected = Object.values(tenant.counts).reduce((sum, count) => sum + count, 0);
+    await zendeskSim.setFaults(pipeline.zendeskUrl, [
+      // Never readable: GL accounts end dead-lettered with the reason.
+      malformed('^/api/v2/custom_objects/mlc_gl_account/jobs', 'html'),
+      // Readable again on a retry: these records land.
+      malformed('^/api/v2/organizations/create_many', 'truncated', 1),
+      malformed('^/api/v2/organizations/show_many', 'missing-keys', 1),
+      malformed('^/api/v2/job_statuses/show_many', 'wrong-types', 2),
+      malformed('^/api/v2/users/create_or_update_many', 'huge', 1),
+      malformed('^/api/v2/custom_objects/mlc_invoice/jobs', 'endless', 1),
+    ]);
+    await adminApi.requestRun(pipeline.api, loaded.tenantId);
+    const expected = Object.values(loaded.counts).reduce((sum, count) => sum + count, 0);
     const settled = async () => {
       const { rows } = await db.query<{ n: string }>(
         `SELECT count(DISTINCT (entity, natural_key)) AS n FROM posting_history
           WHERE tenant_id = $1 AND zendesk_target NOT LIKE 'user:supplier-contact%'`,
-        [tenant.tenantId],
+        [loaded.tenantId],
       );
       return Number(rows[0]?.n ?? 0);
     };
-    let deadline = Date.now() + 60_000;
+    let deadline = Date.now() + 75_000;
     while (Date.now() < deadline && (await settled()) < expected) await sleep(1000);
-    assert.equal(await settled(), expected, 'every record has an audited outcome despite the truncated answers');
+    assert.equal(await settled(), expected, 'every record has an audited outcome despite the malformed answers');
+    for (const rule of (await zendeskSim.faults(pipeline.zendeskUrl)).rules) {
+      assert.ok(rule.fired > 0, `the fault on ${rule.path} was served`);
+    }
     assert.equal(pipeline.services.loader.child.exitInfo, undefined, 'the loader is still running');
-    // The partition moves on: records changed afterwards land.
-    const mutation = await cloudSuiteSim.mutate(pipeline.cloudSuiteUrl, tenant.ionTenant, 'invoice', { change: 3 });
-    await adminApi.requestRun(pipeline.api, tenant.tenantId);
-    const changed = (mutation.changed as string[]).length;
-    deadline = Date.now() + 45_000;
-    let applied = 0;
-    while (Date.now() < deadline && applied < changed) {
+
+    const { rows: outcomes } = await db.query<{ entity: string; status: string; error_code: string | null; n: string }>(
+      `SELECT h.entity, h.status, h.error_code, count(*) AS n
+         FROM posting_state s JOIN posting_history h ON h.id = s.latest_id
+        WHERE s.tenant_id = $1 AND s.zendesk_target NOT LIKE 'user:supplier-contact%'
+        GROUP BY h.entity, h.status, h.error_code ORDER BY h.entity, h.status`,
+      [loaded.tenantId],
+    );
+    process.stderr.write(`postings after malformed Zendesk answers: ${JSON.stringify(outcomes)}\n`);
+    for (const entity of ENTITIES) {
+      const rows = outcomes.filter((row) => row.entity === entity);
+      const count = loaded.counts[entity] ?? 0;
+      if (entity === 'gl-account') {
+        assert.deepEqual(
+          rows.map((row) => [row.status, row.error_code, Number(row.n)]),
+          [['dead_lettered', 'MLC_ZENDESK_MALFORMED_RESPONSE', count]],
+          'every GL account is dead-lettered with the reason',
+        );
+      } else {
+        assert.deepEqual(
+          rows.map((row) => [row.status, Number(row.n)]),
+          [['applied', count]],
+          `${entity}: applied after the retries`,
+        );
+      }
+    }
+    const dlq = (await adminApi.listDeadLetters(pipeline.api, loaded.tenantId, { entity: 'gl-account', limit: 5 })) as {
+      errorCode?: string;
+      error?: { description?: string };
+    }[];
+    assert.ok(dlq.length > 0, 'the DLQ view lists the GL accounts');
+    for (const entry of dlq) {
+      assert.equal(entry.errorCode, 'MLC_ZENDESK_MALFORMED_RESPONSE');
+      assert.match(String(entry.error?.description), /an HTML page, not JSON/);
+    }
+
+    // The partition keeps moving: with Zendesk readable again, later changes land, GL accounts included.
+    await zendeskSim.setFaults(pipeline.zendeskUrl, []);
+    const changed = new Map<string, number>();
+    for (const entity of ['invoice', 'gl-account']) {
+      const mutation = await cloudSuiteSim.mutate(pipeline.cloudSuiteUrl, loaded.ionTenant, entity, { change: 3 });
+      changed.set(entity, mutation.changed.length);
+    }
+    await adminApi.requestRun(pipeline.api, loaded.tenantId);
+    const landed = async (entity: string) => {
       const { rows } = await db.query<{ n: string }>(
         `SELECT count(DISTINCT natural_key) AS n FROM posting_history h JOIN published_records p USING (tenant_id, entity, natural_key, content_hash)
-          WHERE h.tenant_id = $1 AND h.entity = 'invoice' AND h.status = 'applied' AND p.published_at > now() - interval '2 minutes'
+          WHERE h.tenant_id = $1 AND h.entity = $2 AND h.status = 'applied' AND p.published_at > now() - interval '2 minutes'
             AND h.created_at >= p.published_at`,
-        [tenant.tenantId],
+        [loaded.tenantId, entity],
       );
-      applied = Number(rows[0]?.n ?? 0);
-      if (applied < changed) await sleep(1000);
+      return Number(rows[0]?.n ?? 0);
+    };
+    deadline = Date.now() + 30_000;
+    for (const [entity, count] of changed) {
+      while (Date.now() < deadline && (await landed(entity)) < count) await sleep(500);
+      assert.ok((await landed(entity)) >= count, `${entity}: the ${count} changed records landed afterwards`);
     }
-    assert.ok(applied >= changed, `changed invoices applied after the truncated answers: ${applied}/${changed}`);
-    const state = await zendeskSim.state(pipeline.zendeskUrl, tenant.subdomain);
+    const state = await zendeskSim.state(pipeline.zendeskUrl, loaded.subdomain);
+    assert.equal(loadedCountsOf(state, loaded.tenantId, ENTITIES).duplicates, 0, 'no record was written twice');
     assert.equal(state.duplicateCount, 0);
   } finally {
     await db.end();

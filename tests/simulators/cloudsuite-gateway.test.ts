@@ -111,6 +111,50 @@ test('fault rules inject 503s at a rate, a 504 after a delay, slow answers and m
   assert.equal(invalid.status, 400);
 });
 
+test('malformed faults made from the real answer: wrong types, missing keys, a 10 MB value, an endless body', async (t) => {
+  const s = await startCloudSuite();
+  t.after(() => s.close());
+  const base = s.ionapi.iu;
+  const good = (await (await s.mi('CRS620MI/LstSuppliers', { maxrecs: '2' })).json()) as {
+    results: { records: Record<string, string>[] }[];
+  };
+  const suno = good.results[0]!.records[0]!.SUNO!;
+
+  await admin(base, '/faults', 'POST', { kind: 'malformed', body: 'wrong-types', times: 1, program: 'CRS620MI' });
+  const wrong = (await (await s.mi('CRS620MI/LstSuppliers', { maxrecs: '2' })).json()) as {
+    results: { records: Record<string, unknown>[] }[];
+    nrOfFailedTransactions: unknown;
+  };
+  assert.deepEqual(wrong.results[0]!.records[0]!.SUNO, /^\d+$/.test(suno) ? Number(suno) : { '#text': suno });
+  assert.equal(wrong.nrOfFailedTransactions, '0');
+
+  await admin(base, '/faults', 'POST', { kind: 'malformed', body: 'missing-keys', times: 1 });
+  const missing = (await (await s.mi('CRS620MI/LstSuppliers', { maxrecs: '2' })).json()) as Record<string, unknown>;
+  assert.equal(missing.results, undefined);
+  assert.equal(missing.nrOfSuccessfullTransactions, 1);
+
+  await admin(base, '/faults', 'POST', { kind: 'malformed', body: 'huge', times: 1 });
+  const huge = await s.mi('CRS620MI/LstSuppliers', { maxrecs: '2' });
+  const hugeText = await huge.text();
+  assert.ok(hugeText.length > 10 * 1024 * 1024, `${hugeText.length} characters`);
+  assert.equal(JSON.parse(hugeText).results[0].records.length, 2);
+
+  await admin(base, '/faults', 'POST', { kind: 'malformed', body: 'endless', times: 1 });
+  const endless = await s.mi('CRS620MI/LstSuppliers', { maxrecs: '2' });
+  assert.equal(endless.status, 200);
+  const reader = endless.body!.getReader();
+  let received = 0;
+  while (received < 5 * 1024 * 1024) received += (await reader.read()).value?.length ?? 0;
+  await reader.cancel();
+  assert.equal((await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1' })).status, 200, 'the simulator still answers');
+
+  await admin(base, '/faults', 'POST', { kind: 'malformed', body: 'html', status: 502, times: 1 });
+  const page = await s.mi('CRS620MI/LstSuppliers', { maxrecs: '1' });
+  assert.equal(page.status, 502);
+  assert.match(await page.text(), /<html>/);
+  assert.equal((await admin(base, '/faults', 'POST', { kind: 'malformed', body: 'gibberish' })).status, 400);
+});
+
 test('a token-revocation fault ends the presented token', async (t) => {
   const s = await startCloudSuite();
   t.after(() => s.close());

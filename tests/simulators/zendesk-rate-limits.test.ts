@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { MalformedBody } from '../../packages/simulators/src/zendesk/malformed-bodies.ts';
 import { startZendesk } from './zendesk-harness.ts';
 
 test('a burst above the rpm gets 429 with Retry-After and the rate-limit headers', async (t) => {
@@ -73,4 +74,46 @@ test('fault rules inject 503s and truncated bodies at run time', async (t) => {
   zendesk.simulator.faults.setRules([{ path: '^/api/v2/users/me$', times: 1, action: { kind: 'malformed-body' } }]);
   await assert.rejects(zendesk.call('GET', '/api/v2/users/me'), SyntaxError);
   assert.ok(zendesk.simulator.requestLog.entries().some((entry) => entry.status === 503));
+});
+
+test('malformed-body faults: an HTML page, re-typed values, a missing key, 10 MB of padding, an endless body', async (t) => {
+  const zendesk = await startZendesk();
+  // After a client hung up mid-body, close would wait out the server's keep-alive timeout (72 s) for the
+  // connection the next request reused: close the sockets first.
+  t.after(() => {
+    zendesk.simulator.app.server.closeAllConnections();
+    return zendesk.close();
+  });
+  const me = (body: MalformedBody) => {
+    zendesk.simulator.faults.setRules([
+      { path: '^/api/v2/users/me$', times: 1, action: { kind: 'malformed-body', body } },
+    ]);
+    return fetch(`${zendesk.base}/api/v2/users/me`, { headers: { authorization: `Bearer ${zendesk.token}` } });
+  };
+  const good = (await zendesk.call('GET', '/api/v2/users/me')).body.user as Record<string, unknown>;
+
+  const html = await me('html');
+  assert.equal(html.status, 200);
+  assert.match(html.headers.get('content-type') ?? '', /text\/html/);
+  assert.match(await html.text(), /^<!DOCTYPE html>/);
+
+  const retyped = (await (await me('wrong-types')).json()) as { user: Record<string, unknown> };
+  assert.deepEqual(retyped.user.id, String(good.id));
+  assert.deepEqual(retyped.user.name, { '#text': good.name });
+
+  assert.deepEqual(await (await me('missing-keys')).json(), {});
+
+  const huge = await (await me('huge')).text();
+  assert.ok(huge.length > 10 * 1024 * 1024);
+  assert.deepEqual((JSON.parse(huge) as { user: unknown }).user, good);
+
+  const endless = (await me('endless')).body!.getReader();
+  let received = 0;
+  while (received < 5 * 1024 * 1024) received += (await endless.read()).value?.length ?? 0;
+  await endless.cancel();
+  assert.equal((await zendesk.call('GET', '/api/v2/users/me')).status, 200, 'the simulator still answers');
+  assert.throws(
+    () => zendesk.simulator.faults.setRules([{ action: { kind: 'malformed-body', body: 'gibberish' } as never }]),
+    /body must be one of/,
+  );
 });

@@ -169,6 +169,43 @@ test('a 10 MB garbage body is read as text, and a body over the limit fails clea
   );
 });
 
+test('an endless body is cut off at the limit and its connection dropped, not buffered without bound', async () => {
+  let closed: Promise<void> = Promise.resolve();
+  await withServer(
+    [
+      (req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const write = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', write);
+        };
+        res.write('{"results":[');
+        write();
+      },
+    ],
+    async (server) => {
+      const client = new HttpClient({ maxBodyBytes: 2 * 1024 * 1024 });
+      try {
+        await assert.rejects(
+          client.requestWithRetry({ url: server.url }, { target: 'ion' }),
+          (err: unknown) =>
+            isMlcError(err, 'MLC_HTTP_UPSTREAM') && /answered 200 with a body over 2097152 bytes/.test(err.message),
+        );
+        let timer: NodeJS.Timeout | undefined;
+        const stuck = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the connection of the cut-off body stayed open')), 10_000);
+        });
+        await Promise.race([closed, stuck]).finally(() => clearTimeout(timer));
+        assert.equal(client.stats().attempts, 1, 'not retried: the next answer would be as large');
+      } finally {
+        await client.close();
+      }
+    },
+  );
+});
+
 test('429 with Retry-After in seconds waits exactly that long, then succeeds', async () => {
   await withServer(
     [json(429, { error: 'TooManyRequests' }, { 'retry-after': '7' }), json(200, { ok: 1 })],

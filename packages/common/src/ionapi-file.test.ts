@@ -104,9 +104,11 @@ test('real-world variants parse: BOM, surrounding whitespace, padded values, ext
   assert.equal(parseIonApiFile(`\uFEFF${JSON.stringify(cloudFile)}`).ci, cloudFile.ci);
 });
 
-test('a UTF-16 file saved by a Windows editor parses', () => {
-  const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(cloudFile), 'utf16le')]);
-  assert.equal(parseIonApiFile(bytes).ti, 'ACME_PRD');
+test('a UTF-16 file saved by a Windows editor parses, little- or big-endian', () => {
+  const utf16le = Buffer.from(JSON.stringify(cloudFile), 'utf16le');
+  assert.equal(parseIonApiFile(Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le])).ti, 'ACME_PRD');
+  const utf16be = Buffer.from(utf16le).swap16();
+  assert.equal(parseIonApiFile(Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be])).ti, 'ACME_PRD');
 });
 
 test('optional keys may be absent, and scopes may be a space-separated string', () => {
@@ -152,6 +154,8 @@ const notJson: [string, unknown][] = [
   ['an HTML error page', '<html><body>Sign in</body></html>'],
   ['a JSON array', '[1,2]'],
   ['a JSON string', '"ti"'],
+  ['the file double-encoded as one JSON string', JSON.stringify(JSON.stringify(cloudFile))],
+  ['truncated UTF-16 big-endian (odd byte count)', Buffer.from([0xfe, 0xff, 0x00, 0x7b, 0x00])],
   ['JSON null', 'null'],
   ['a number', 42],
   ['garbage bytes', Buffer.from([0x00, 0x9f, 0x92, 0x96])],

@@ -92,30 +92,40 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function decode(input: Uint8Array): string {
-  // Windows editors save UTF-16 with a BOM; the gateway download itself is UTF-8.
-  if (input[0] === 0xff && input[1] === 0xfe) return Buffer.from(input).toString('utf16le');
-  return Buffer.from(input).toString('utf8');
+/**
+ * The text of a `.ionapi` file's bytes. The gateway download is UTF-8; Windows editors save it again as
+ * UTF-16 ("Unicode", little-endian, or "Unicode big endian"), always with a byte order mark.
+ */
+export function decodeIonApiBytes(input: Uint8Array): string {
+  const bytes = Buffer.from(input);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // swap16 needs whole code units: a truncated file's odd last byte is dropped (the JSON is broken anyway).
+    return Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)))
+      .swap16()
+      .toString('utf16le');
+  }
+  return bytes.toString('utf8');
 }
 
 function toRecord(input: string | Uint8Array | object): Record<string, unknown> {
+  let value: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
-    const text = (typeof input === 'string' ? input : decode(input)).replace(/^\uFEFF/, '').trim();
+    const text = (typeof input === 'string' ? input : decodeIonApiBytes(input)).replace(/^\uFEFF/, '').trim();
     if (text === '') throw notJson('is empty');
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      value = JSON.parse(text);
     } catch {
       // JSON.parse's message quotes the input, which holds secrets: report only what kind of text it was.
       const looksLike = text.startsWith('<') ? ' (it looks like XML or HTML)' : '';
       throw notJson(`is not valid JSON${looksLike}`);
     }
-    return toRecord(parsed as object);
   }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw notJson(`must be a JSON object, got ${describeType(input)}`);
+  // Parsed once only: a file holding its content as one JSON string (double-encoded) is not a .ionapi file.
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw notJson(`must be a JSON object, got ${describeType(value)}`);
   }
-  return input as Record<string, unknown>;
+  return value as Record<string, unknown>;
 }
 
 function readString(record: Record<string, unknown>, key: string, required: boolean): string | undefined {

@@ -1,4 +1,5 @@
 import type { EntityName } from '@mlc/common/entities';
+import { isMlcError } from '@mlc/common/errors';
 import type { Logger } from '@mlc/common/logger';
 import type { ChangePublisher } from './change-publisher.ts';
 import { ChangePublisher as Publisher } from './change-publisher.ts';
@@ -59,6 +60,13 @@ function emptyStats(): EntityRunStats {
     durationMs: 0,
     error: null,
   };
+}
+
+function entityError(error: unknown): string {
+  if (error instanceof RunAbandoned) return 'abandoned at shutdown';
+  // The code first: what an operator (or a script) sorts failed runs by.
+  if (isMlcError(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -148,8 +156,7 @@ async function extractEntity(
     }
   } catch (error) {
     stats.status = 'failed';
-    stats.error =
-      error instanceof RunAbandoned ? 'abandoned at shutdown' : error instanceof Error ? error.message : String(error);
+    stats.error = entityError(error);
     if (!(error instanceof RunAbandoned)) log.warn({ err: error }, 'entity extraction failed');
   }
   stats.apiCalls = counters.calls;

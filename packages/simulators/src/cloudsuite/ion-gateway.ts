@@ -10,6 +10,7 @@ import { pathWithoutQuery, type RequestLog } from '../shared/request-log.ts';
 import type { RpmLimiter } from '../shared/rpm-limiter.ts';
 import type { CloudSuiteTenant } from './cloudsuite-tenant.ts';
 import type { IonTokenStore } from './ion-token-store.ts';
+import { type AnswerTransform, endlessAnswer, transformAnswer, transformsAnswer } from './malformed-answers.ts';
 
 interface RequestFacts {
   tenant: string | null;
@@ -17,6 +18,8 @@ interface RequestFacts {
   program: string | null;
   transaction: string | null;
   injected: string | null;
+  /** A `malformed` fault made from the route's answer: applied when it is sent. */
+  transform: { kind: AnswerTransform; status: number | undefined } | null;
 }
 
 const facts = new WeakMap<FastifyRequest, RequestFacts>();
@@ -26,7 +29,7 @@ export const ADMIN_PREFIX = '/__sim';
 function classify(url: string): RequestFacts {
   const path = pathWithoutQuery(url);
   if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-    return { tenant: null, requestClass: 'admin', program: null, transaction: null, injected: null };
+    return { tenant: null, requestClass: 'admin', program: null, transaction: null, injected: null, transform: null };
   }
   const seg = path.split('/').map((s) => {
     try {
@@ -36,7 +39,9 @@ function classify(url: string): RequestFacts {
     }
   });
   const tenant = seg[1] || null;
-  if (seg[2] === 'as') return { tenant, requestClass: 'token', program: null, transaction: null, injected: null };
+  if (seg[2] === 'as') {
+    return { tenant, requestClass: 'token', program: null, transaction: null, injected: null, transform: null };
+  }
   if (seg[2] === 'M3') {
     return {
       tenant,
@@ -44,12 +49,20 @@ function classify(url: string): RequestFacts {
       program: seg[6] ?? null,
       transaction: seg[7]?.split(';')[0] ?? null,
       injected: null,
+      transform: null,
     };
   }
   if (seg[2] === 'CSI')
     // /{ti}/CSI/IDORequestService/ido/{load|info}/{IDO}: the IDO is the program, the operation the transaction.
-    return { tenant, requestClass: 'api', program: seg[6] ?? null, transaction: seg[5] ?? null, injected: null };
-  return { tenant, requestClass: 'api', program: null, transaction: null, injected: null };
+    return {
+      tenant,
+      requestClass: 'api',
+      program: seg[6] ?? null,
+      transaction: seg[5] ?? null,
+      injected: null,
+      transform: null,
+    };
+  return { tenant, requestClass: 'api', program: null, transaction: null, injected: null, transform: null };
 }
 
 const HTML_ERROR_PAGE = (status: number, title: string) =>
@@ -81,6 +94,7 @@ async function applyFault(
   reply: FastifyReply,
   tokens: IonTokenStore,
   tenant: string | null,
+  f: RequestFacts,
 ) {
   switch (rule.kind) {
     case 'slow':
@@ -100,17 +114,24 @@ async function applyFault(
       if (token && tenant) tokens.revoke(token, tenant);
       return unauthorized(reply, 'The access token has been revoked');
     }
-    case 'malformed':
-      if (rule.body === 'html') {
+    case 'malformed': {
+      const body = rule.body ?? 'truncated-json';
+      if (transformsAnswer(body)) {
+        f.transform = { kind: body, status: rule.status };
+        return null;
+      }
+      if (body === 'endless') {
+        const product = pathWithoutQuery(request.url).split('/')[2] === 'CSI' ? 'CSI' : 'M3';
         return reply
           .code(rule.status ?? 200)
-          .type('text/html')
-          .send(HTML_ERROR_PAGE(rule.status ?? 200, 'Service error'));
+          .type('application/json')
+          .send(endlessAnswer(product));
       }
       return reply
         .code(rule.status ?? 200)
-        .type('application/json')
-        .send('{"results":[{"transaction":"');
+        .type('text/html')
+        .send(HTML_ERROR_PAGE(rule.status ?? 200, 'Service error'));
+    }
   }
 }
 
@@ -161,9 +182,16 @@ export function registerIonGateway(
     });
     if (rule) {
       f.injected = `${rule.id}:${rule.kind}`;
-      const answered = await applyFault(rule, request, reply, deps.tokens, tenant.tenantId);
+      const answered = await applyFault(rule, request, reply, deps.tokens, tenant.tenantId, f);
       if (answered) return answered;
     }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const transform = facts.get(request)?.transform;
+    if (!transform || typeof payload !== 'string') return payload;
+    if (transform.status !== undefined) reply.code(transform.status);
+    return transformAnswer(transform.kind, payload);
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,3 +1,5 @@
+import { MALFORMED_BODIES, type MalformedBody } from '../cloudsuite/malformed-answers.ts';
+
 /**
  * Fault rules a test switches on and off at run time. A rule says which requests it may hit (tenant,
  * request class, program or path fragment), how often (rate, and an optional budget of times) and
@@ -26,8 +28,8 @@ export interface FaultRuleInput {
   status?: number;
   /** `timeout`: delay before the 504 (default 60 000 ms, the gateway timeout); `slow`: added latency. */
   delayMs?: number;
-  /** `malformed`: a JSON body cut in half, or an HTML error page. */
-  body?: 'truncated-json' | 'html';
+  /** `malformed`: which bad body (see `malformed-answers.ts`); default `truncated-json`. */
+  body?: MalformedBody;
 }
 
 export interface FaultRule extends FaultRuleInput {
@@ -87,10 +89,10 @@ export function parseFaultRule(input: unknown): FaultRuleInput {
   optNumber('status', 400, 599);
   optNumber('delayMs', 0, 600_000);
   if (raw.body !== undefined) {
-    if (raw.body !== 'truncated-json' && raw.body !== 'html') {
-      throw new FaultRuleError('body', 'body must be truncated-json or html');
+    if (!MALFORMED_BODIES.includes(raw.body as MalformedBody)) {
+      throw new FaultRuleError('body', `body must be one of ${MALFORMED_BODIES.join(', ')}`);
     }
-    rule.body = raw.body;
+    rule.body = raw.body as MalformedBody;
   }
   if (rule.kind === 'status' && rule.status === undefined) rule.status = 503;
   return rule;

@@ -1,12 +1,15 @@
+import { MALFORMED_BODIES, type MalformedBody } from './malformed-bodies.ts';
+
 // Faults switched on at run time by rule: a share of matching requests fails, slows down, loses its
-// token or gets a truncated body, so clients can be tested against an unreliable Zendesk.
+// token or gets an unreadable body, so clients can be tested against an unreliable Zendesk.
 export type FaultAction =
   | { kind: 'status'; status: 500 | 502 | 503 | 504 }
   /** A 429 as the account limit answers it, without spending the account's budget. */
   | { kind: 'status'; status: 429; retryAfterSec?: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'revoke-token' }
-  | { kind: 'malformed-body' };
+  /** The answer cut short (default), replaced by an HTML page, re-typed, without its first key, 10 MB or endless. */
+  | { kind: 'malformed-body'; body?: MalformedBody };
 
 export interface FaultRule {
   id?: string;
@@ -39,12 +42,19 @@ export class FaultInjector {
   setRules(rules: FaultRule[]): void {
     this.#rules = rules.map((rule) => {
       if (rule.rate !== undefined && (rule.rate < 0 || rule.rate > 1)) throw new Error('fault rate must be 0..1');
+      const action = rule.action as { kind: string; body?: unknown };
+      if (action.kind === 'malformed-body' && action.body !== undefined) {
+        if (!MALFORMED_BODIES.includes(action.body as MalformedBody)) {
+          throw new Error(`malformed-body body must be one of ${MALFORMED_BODIES.join(', ')}`);
+        }
+      }
       return { rule, pathPattern: rule.path ? new RegExp(rule.path) : null, fired: 0 };
     });
   }
 
-  rules(): FaultRule[] {
-    return this.#rules.map((active) => active.rule);
+  /** The rules with how often each has fired, so a test can tell its faults were exercised. */
+  rules(): (FaultRule & { fired: number })[] {
+    return this.#rules.map((active) => ({ ...active.rule, fired: active.fired }));
   }
 
   /** The faults to apply to this request (at most one of each kind). */

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { AccountState } from './account-state.ts';
+import type { MalformedBody } from './malformed-bodies.ts';
 import type { AccessToken } from './oauth-token-store.ts';
 import { ZendeskHttpError } from './zendesk-errors.ts';
 
@@ -15,8 +16,8 @@ export interface RequestContext {
   rateLimit: { limit: number; remaining: number; resetSec: number } | null;
   startedAt: number;
   routeKey: string;
-  /** A fault asked for this response's body to be cut short. */
-  malformed: boolean;
+  /** A fault asked for this response's body to be made unreadable, and how. */
+  malformed: MalformedBody | null;
 }
 
 const contexts = new WeakMap<IncomingMessage, RequestContext>();
@@ -32,7 +33,7 @@ export function contextOfRaw(raw: IncomingMessage): RequestContext {
       rateLimit: null,
       startedAt: Date.now(),
       routeKey: '',
-      malformed: false,
+      malformed: null,
     };
     contexts.set(raw, context);
   }

@@ -9,6 +9,7 @@ import { FaultInjector } from './fault-injector.ts';
 import { registerFieldDefinitionRoutes } from './field-definition-routes.ts';
 import { type AccountInspection, inspectAccount } from './inspection.ts';
 import { JobRunner } from './job-runner.ts';
+import { malformedBody } from './malformed-bodies.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
 import { OAuthTokenStore } from './oauth-token-store.ts';
 import { registerOrganizationRoutes } from './organization-routes.ts';
@@ -143,7 +144,7 @@ export function buildZendeskSimulator(options: ZendeskSimulatorOptions = {}): Ze
           ? zendeskErrors.rateLimited(fault.retryAfterSec ?? 1)
           : zendeskErrors.serverError(fault.status);
       }
-      if (fault.kind === 'malformed-body') context.malformed = true;
+      if (fault.kind === 'malformed-body') context.malformed = fault.body ?? 'truncated';
       if (fault.kind === 'revoke-token') {
         const bearer = /^bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1];
         if (bearer) tokens.revoke(bearer);
@@ -177,8 +178,10 @@ export function buildZendeskSimulator(options: ZendeskSimulatorOptions = {}): Ze
       reply.header('ratelimit-remaining', String(remaining));
       reply.header('ratelimit-reset', String(resetSec));
     }
-    if (context.malformed && typeof payload === 'string' && payload.length > 1) {
-      return payload.slice(0, Math.ceil(payload.length / 2));
+    if (context.malformed !== null && typeof payload === 'string' && payload.length > 1) {
+      const { body, contentType } = malformedBody(context.malformed, payload);
+      if (contentType !== undefined) reply.header('content-type', contentType);
+      return body;
     }
     return payload;
   });
@@ -193,7 +196,7 @@ export function buildZendeskSimulator(options: ZendeskSimulatorOptions = {}): Ze
       route: context.routeKey || `${request.method} ${pathWithoutQuery(request.url)}`,
       status: reply.statusCode,
       durationMs: Date.now() - context.startedAt,
-      fault: context.malformed ? 'malformed-body' : null,
+      fault: context.malformed === null ? null : `malformed-body:${context.malformed}`,
     });
   });
 

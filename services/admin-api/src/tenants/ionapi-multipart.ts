@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import { MlcError } from '@mlc/common/errors';
+import { decodeIonApiBytes } from '@mlc/common/ionapi-file';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export const IONAPI_FILE_MAX_BYTES = 64 * 1024;
@@ -30,9 +31,7 @@ export async function multipartTenantBody(request: FastifyRequest): Promise<Reco
           },
         );
       }
-      const bytes = await part.toBuffer();
-      // UTF-16 files from Windows editors carry a BOM; the .ionapi parser decodes them from bytes.
-      ionapi = bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.toString('utf16le') : bytes.toString('utf8');
+      ionapi = decodeIonApiBytes(await part.toBuffer());
     } else if (part.fieldname === 'ionapi') {
       ionapi = String(part.value);
     } else if (part.fieldname === 'tenant') {

@@ -1,4 +1,5 @@
 import { MlcError } from '@mlc/common/errors';
+import { textRow } from '../source-row-values.ts';
 
 /** One row of an IDO collection: property name → value, every value a string. */
 export type IdoItem = Record<string, string>;
@@ -63,22 +64,29 @@ export function createCsiIdoClient(ion: IonGetJsonWithHeaders, mongooseConfig: s
         'X-Infor-MongooseConfig': mongooseConfig,
       });
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new MlcError('MLC_CSI_ERROR', `${ido}: the IDO response is not a JSON object`);
+        throw new MlcError('MLC_ION_MALFORMED_RESPONSE', `${ido}: the IDO response is not a JSON object`);
       }
       const response = body as IdoLoadResponse;
       const code = Number(response.MessageCode ?? 0);
       if (response.Success === false || String(response.Success).toLowerCase() === 'false' || code !== 0) {
-        throw new MlcError(
-          'MLC_CSI_ERROR',
-          `${ido}: ${response.Message?.trim() || 'the load failed without a message'}`,
-          {
-            details: { messageCode: response.MessageCode },
-          },
-        );
+        const message = typeof response.Message === 'string' ? response.Message.trim() : '';
+        throw new MlcError('MLC_CSI_ERROR', `${ido}: ${message || 'the load failed without a message'}`, {
+          details: { messageCode: response.MessageCode },
+        });
       }
-      const items = Array.isArray(response.Items)
-        ? response.Items.filter((i): i is IdoItem => typeof i === 'object' && i !== null)
-        : [];
+      // No rows is `Items: []` (or null); an answer without the key is not a load result at all.
+      if (!('Items' in response))
+        throw new MlcError('MLC_ION_MALFORMED_RESPONSE', `${ido}: the IDO response has no Items`);
+      const listed: unknown = response.Items ?? [];
+      if (!Array.isArray(listed)) throw new MlcError('MLC_ION_MALFORMED_RESPONSE', `${ido}: Items is not a list`);
+      const items: IdoItem[] = listed.map((item, i) => {
+        // An item skipped here would be lost for good: the watermark moves past it with the rest of the page.
+        const read = textRow(item);
+        if ('row' in read) return read.row;
+        throw new MlcError('MLC_ION_MALFORMED_RESPONSE', `${ido}: Items[${i}]: ${read.problem}`, {
+          ...(read.field === undefined ? {} : { field: read.field }),
+        });
+      });
       const more = truthy(response.MoreRowsExist) && typeof response.Bookmark === 'string' && response.Bookmark !== '';
       return { items, ...(more ? { bookmark: response.Bookmark as string } : {}) };
     },

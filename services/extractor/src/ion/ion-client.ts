@@ -34,6 +34,13 @@ function upstreamMessage(body: unknown): string {
   return typeof message === 'string' && message.trim() !== '' ? `: ${message.trim().slice(0, 200)}` : '';
 }
 
+/** What a 200 answer held instead of JSON, for the error (never the body itself: it may echo the request). */
+function notJson(body: string | undefined): string {
+  if (body === undefined) return 'an empty body';
+  if (body.trimStart().startsWith('<')) return 'an HTML page, not JSON';
+  return `a body that is not valid JSON (${body.length} characters, cut short or garbled)`;
+}
+
 /**
  * GETs under `iu/ti` with the tenant's token and budget. The shared HTTP client retries 429 (Retry-After,
  * else backoff with jitter, pausing the tenant budget), 502/503/504, timeouts and dropped connections;
@@ -75,8 +82,8 @@ export function createIonClient(options: IonClientOptions): IonClient {
       );
       if (response.status === 200) {
         if (typeof response.body === 'string' || response.body === undefined) {
-          throw new MlcError('MLC_HTTP_UPSTREAM', `ION ${path} answered 200 with a body that is not JSON`, {
-            details: { status: 200 },
+          throw new MlcError('MLC_ION_MALFORMED_RESPONSE', `ION ${path} answered 200 with ${notJson(response.body)}`, {
+            details: { status: 200, path },
           });
         }
         return response.body;

@@ -50,13 +50,44 @@ test('wasTerminated "true" as a string is a failure and "false" is not', () => {
   assert.deepEqual(miRecords({ results: [{ records: [] }], wasTerminated: 'false' }, 'X/Y'), []);
 });
 
-test('a body that is not an MI response is an MI error, not a crash', () => {
+test('a body that is not an MI response is a malformed answer, not a crash', () => {
   assert.throws(
     () => miRecords('<html>', 'X/Y'),
-    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'),
+    (e: unknown) =>
+      isMlcError(e, 'MLC_ION_MALFORMED_RESPONSE') && e.message === 'X/Y: the MI response is not a JSON object',
   );
   assert.throws(
     () => miRecords({ foo: 1 }, 'X/Y'),
-    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR'),
+    (e: unknown) => isMlcError(e, 'MLC_ION_MALFORMED_RESPONSE') && e.message === 'X/Y: the MI response has no results',
+  );
+});
+
+test('values re-typed on the way (numbers, booleans, null) are read as text or as absent', () => {
+  const body = { results: [{ records: [{ SUNO: 4711, STAT: true, SUNM: null, CSCD: 'DE' }] }] };
+  assert.deepEqual(miRecords(body, 'CRS620MI/LstSuppliers'), [{ SUNO: '4711', STAT: 'true', CSCD: 'DE' }]);
+});
+
+test('a record that is not text fields fails the call as malformed naming the field, never skipped', () => {
+  const nested = { results: [{ records: [{ SUNO: 'S1' }, { SUNO: 'S2', SUNM: { '#text': 'Acme' } }] }] };
+  assert.throws(
+    () => miRecords(nested, 'CRS620MI/LstSuppliers'),
+    (e: unknown) =>
+      isMlcError(e, 'MLC_ION_MALFORMED_RESPONSE') &&
+      e.field === 'SUNM' &&
+      e.message === 'CRS620MI/LstSuppliers: results[0].records[1]: SUNM is an object, not text',
+  );
+  for (const records of [['S1'], [null], 'S1', { SUNO: 'S1' }]) {
+    assert.throws(
+      () => miRecords({ results: [{ records }] }, 'X/Y'),
+      (e: unknown) => isMlcError(e, 'MLC_ION_MALFORMED_RESPONSE'),
+      JSON.stringify(records),
+    );
+  }
+});
+
+test('error fields of the wrong type still give an MLC_MI_ERROR, not a TypeError', () => {
+  assert.throws(
+    () => miRecords({ results: [null, { errorMessage: 42, errorField: ['SUNO'] }], nrOfFailedTransactions: 1 }, 'X/Y'),
+    (e: unknown) => isMlcError(e, 'MLC_MI_ERROR') && e.message === 'X/Y: the transaction failed without a message',
   );
 });

@@ -1,6 +1,7 @@
 import type { AuditRecord } from '@mlc/common/audit-record';
 import type { ConnectorCodec } from '@mlc/common/change-event-codec';
 import type { DeadLetter } from '@mlc/common/dead-letter';
+import { ERROR_CATALOG } from '@mlc/common/errors';
 import { AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, auditKey, changeEventKey, DLQ_TOPIC } from '@mlc/common/topics';
 import type { Message, Producer } from 'kafkajs';
 import type { Posting } from './posting.ts';
@@ -45,8 +46,10 @@ export function deadLetterOf(posting: Posting): DeadLetter {
     zendeskTarget: posting.zendeskTarget,
     // Zendesk's answer verbatim (status, error, description, details): what an operator needs to fix it.
     reason: error === null ? posting.status : JSON.stringify(error),
+    // A posting whose error is one of ours (a refused dependency, an unreadable answer) names it; Zendesk's own
+    // refusals and exhausted retries have a code of their kind.
     errorCode:
-      error?.error === 'MLC_DEPENDENCY_FAILED'
+      error !== null && Object.hasOwn(ERROR_CATALOG, error.error)
         ? error.error
         : posting.status === 'failed'
           ? 'MLC_ZENDESK_ITEM_FAILED'

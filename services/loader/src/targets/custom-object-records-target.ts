@@ -1,6 +1,6 @@
 import type { TargetRecord } from '../mapping/target-record.ts';
 import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
-import { type ItemOutcome, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
+import { type ItemOutcome, jobItemOutcomes, submittedJob } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import type { ZendeskTarget } from './zendesk-target.ts';
 
@@ -59,14 +59,14 @@ export class CustomObjectRecordsTarget implements ZendeskTarget {
   ): Promise<ItemOutcome[]> {
     if (items.length === 0) return [];
     const job = await this.#jobs.run(async () => {
-      const submitted = await this.#client.send<{ job_status: JobStatus }>({
+      const submitted = await this.#client.send<{ job_status?: unknown }>({
         method: 'POST',
         path: `/api/v2/custom_objects/${encodeURIComponent(this.#key)}/jobs`,
         body: { job: { action, items } },
         endpoint: 'custom_objects/jobs',
         idempotent: true,
       });
-      return submitted.job_status;
+      return submittedJob(submitted, 'custom_objects/jobs');
     });
     return jobItemOutcomes(
       job,

@@ -1,12 +1,22 @@
 import type { TargetRecord } from '../mapping/target-record.ts';
 import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
-import { type ItemOutcome, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
+import { type ItemOutcome, jobItemOutcomes, submittedJob } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
+import { malformedResponse } from '../zendesk/zendesk-error.ts';
 import type { ZendeskTarget } from './zendesk-target.ts';
 
 interface OrganizationRef {
   id: number | string;
   external_id: string | null;
+}
+
+function isOrganizationRef(value: unknown): value is OrganizationRef {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, external_id: externalId } = value as Record<string, unknown>;
+  return (
+    (typeof id === 'number' || typeof id === 'string') &&
+    (externalId === null || externalId === undefined || typeof externalId === 'string')
+  );
 }
 
 /** Zendesk ids are integers; sent as numbers, as the API documents them. */
@@ -107,14 +117,19 @@ export class OrganizationsTarget implements ZendeskTarget {
   async #findByExternalIds(externalIds: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (externalIds.length === 0) return found;
-    const answer = await this.#client.send<{ organizations?: OrganizationRef[] }>({
+    const answer = await this.#client.send<{ organizations?: unknown } | null>({
       method: 'GET',
       path: '/api/v2/organizations/show_many',
       query: { external_ids: externalIds.join(',') },
       endpoint: 'organizations/show_many',
       idempotent: true,
     });
-    for (const organization of answer.organizations ?? []) {
+    // A lookup we cannot read must not pass for "none exist": creating them all again would duplicate them.
+    const listed = answer?.organizations;
+    if (!Array.isArray(listed) || !listed.every(isOrganizationRef)) {
+      throw malformedResponse('organizations/show_many', 200, 'no list of organizations with id and external_id');
+    }
+    for (const organization of listed) {
       if (organization.external_id) found.set(organization.external_id, String(organization.id));
     }
     return found;
@@ -129,14 +144,14 @@ export class OrganizationsTarget implements ZendeskTarget {
   ): Promise<ItemOutcome[]> {
     if (organizations.length === 0) return [];
     const job = await this.#jobs.run(async () => {
-      const submitted = await this.#client.send<{ job_status: JobStatus }>({
+      const submitted = await this.#client.send<{ job_status?: unknown }>({
         method,
         path: `/api/v2/organizations/${action}`,
         body: { organizations },
         endpoint: `organizations/${action}`,
         idempotent: action === 'update_many',
       });
-      return submitted.job_status;
+      return submittedJob(submitted, `organizations/${action}`);
     });
     return jobItemOutcomes(
       job,

@@ -1,6 +1,6 @@
 import type { TargetRecord } from '../mapping/target-record.ts';
 import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
-import { type ItemOutcome, type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
+import { type ItemOutcome, jobItemOutcomes, submittedJob } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import { isBulkImportDisabled, ZendeskRequestError } from '../zendesk/zendesk-error.ts';
 import type { ZendeskTarget } from './zendesk-target.ts';
@@ -40,14 +40,14 @@ export class UsersTarget implements ZendeskTarget {
 
   async #bulk(records: readonly TargetRecord[]): Promise<ItemOutcome[]> {
     const job = await this.#jobs.run(async () => {
-      const submitted = await this.#client.send<{ job_status: JobStatus }>({
+      const submitted = await this.#client.send<{ job_status?: unknown }>({
         method: 'POST',
         path: '/api/v2/users/create_or_update_many',
         body: { users: records.map((record) => record.body) },
         endpoint: 'users/create_or_update_many',
         idempotent: true,
       });
-      return submitted.job_status;
+      return submittedJob(submitted, 'users/create_or_update_many');
     });
     return jobItemOutcomes(
       job,

@@ -5,7 +5,7 @@ import { TICKET_ENRICHMENT, type TicketReferenceEntity } from '@mlc/common/zende
 import type { Posting } from '../posting/posting.ts';
 import type { InboundEvent, PostingSink } from '../posting/posting-batch-processor.ts';
 import type { BackgroundJobs } from '../zendesk/background-jobs.ts';
-import { type JobStatus, jobItemOutcomes } from '../zendesk/job-status.ts';
+import { jobItemOutcomes, submittedJob } from '../zendesk/job-status.ts';
 import type { ZendeskClient } from '../zendesk/zendesk-client.ts';
 import type { ZendeskErrorInfo } from '../zendesk/zendesk-error.ts';
 import type { ReferenceRecord, ReferenceRecordStore } from './reference-record-store.ts';
@@ -349,7 +349,7 @@ export class TicketEnricher {
     await limits.acquireUpdateRequest();
     try {
       const job = await jobs.run(async () => {
-        const submitted = await client.send<{ job_status: JobStatus }>({
+        const submitted = await client.send<{ job_status?: unknown }>({
           method: 'PUT',
           path: '/api/v2/tickets/update_many.json',
           body: {
@@ -364,7 +364,7 @@ export class TicketEnricher {
           // Setting the same field values twice is harmless; safe_update refuses a stale repeat anyway.
           idempotent: true,
         });
-        return submitted.job_status;
+        return submittedJob(submitted, 'tickets/update_many');
       });
       return jobItemOutcomes(
         job,

@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isFinished, type JobPollOptions, type JobStatus } from './job-status.ts';
+import { isFinished, type JobPollOptions, type JobStatus, jobStatusProblem } from './job-status.ts';
 import type { ZendeskClient } from './zendesk-client.ts';
+import { malformedResponse } from './zendesk-error.ts';
 
 /** Zendesk's cap on ids per `show_many` request. */
 const IDS_PER_REQUEST = 100;
-/** A job missing from this many answers in a row has expired or never existed: its write is retried. */
+/**
+ * A job missing from this many answers in a row (or this many unreadable answers) has expired or never
+ * existed: its write is retried.
+ */
 const MAX_MISSES = 3;
 
 interface Watched {
@@ -86,9 +90,9 @@ export class BackgroundJobs {
   }
 
   async #check(batch: readonly Watched[]): Promise<void> {
-    let answer: { job_statuses?: JobStatus[] | null };
+    let answer: { job_statuses?: unknown } | null;
     try {
-      answer = await this.#client.send<{ job_statuses?: JobStatus[] | null }>({
+      answer = await this.#client.send<{ job_statuses?: unknown } | null>({
         method: 'GET',
         path: '/api/v2/job_statuses/show_many',
         query: { ids: batch.map((watched) => watched.id).join(',') },
@@ -100,10 +104,19 @@ export class BackgroundJobs {
       for (const watched of batch) this.#settle(watched, error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    const byId = new Map<string, JobStatus>();
-    for (const job of answer.job_statuses ?? []) {
-      if (job && typeof job.id === 'string') byId.set(job.id, job);
+    const listed = answer?.job_statuses;
+    const problem = Array.isArray(listed)
+      ? listed.map(jobStatusProblem).find((p) => p !== undefined)
+      : 'no job_statuses list';
+    if (problem !== undefined) {
+      // An answer we cannot read says nothing about the jobs, which may well be running: it counts as a miss, and
+      // only answers unreadable this many times in a row fail the writes (retried whole), naming the reason.
+      const malformed = malformedResponse('job_statuses/show_many', 200, problem);
+      for (const watched of batch) if (++watched.misses >= MAX_MISSES) this.#settle(watched, malformed);
+      return;
     }
+    const byId = new Map<string, JobStatus>();
+    for (const job of listed as JobStatus[]) byId.set(job.id, job);
     const now = Date.now();
     for (const watched of batch) {
       const job = byId.get(watched.id);

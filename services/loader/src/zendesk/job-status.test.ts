@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type JobStatus, jobItemOutcomes } from './job-status.ts';
+import { isMlcError } from '@mlc/common/errors';
+import { type JobStatus, jobItemOutcomes, jobStatusProblem, submittedJob } from './job-status.ts';
 
 const ids = ['a', 'b', 'c'];
 
@@ -40,4 +41,34 @@ test('results without index are matched by external_id', () => {
 test('an item a failed job left without result is a transient failure worth a retry', () => {
   const outcomes = jobItemOutcomes({ id: 'j', status: 'failed', results: null }, ids);
   assert.ok(outcomes.every((outcome) => !outcome.ok && !outcome.permanent));
+});
+
+test('a submitted job without a usable job_status fails as malformed (transient), naming the endpoint', () => {
+  const job = { id: 'j1', status: 'queued', results: null };
+  assert.deepEqual(submittedJob({ job_status: job }, 'users/create_or_update_many'), job);
+  const unusable: [unknown, string][] = [
+    [{}, 'no job_status object'],
+    [{ job_status: 'queued' }, 'no job_status object'],
+    [{ job_status: { id: { '#text': 'j1' }, status: 'queued' } }, 'a job_status without a text id'],
+    [{ job_status: { id: 'j1', status: 3 } }, 'job_status j1 without a text status'],
+    [
+      { job_status: { id: 'j1', status: 'completed', results: [null] } },
+      'job_status j1 with results that are not a list of objects',
+    ],
+    [
+      { job_status: { id: 'j1', status: 'completed', results: 'ok' } },
+      'job_status j1 with results that are not a list of objects',
+    ],
+  ];
+  for (const [answer, problem] of unusable) {
+    assert.equal(jobStatusProblem((answer as { job_status?: unknown }).job_status), problem);
+    assert.throws(
+      () => submittedJob(answer as { job_status?: unknown }, 'users/create_or_update_many'),
+      (e: unknown) =>
+        isMlcError(e, 'MLC_ZENDESK_MALFORMED_RESPONSE') &&
+        e.message.startsWith('Zendesk users/create_or_update_many answered 200') &&
+        e.message.endsWith(problem),
+      JSON.stringify(answer),
+    );
+  }
 });

@@ -1,4 +1,4 @@
-import type { ZendeskErrorInfo } from './zendesk-error.ts';
+import { malformedResponse, type ZendeskErrorInfo } from './zendesk-error.ts';
 
 /** One item of a finished job (`results[]`); Zendesk's fields vary by endpoint, hence all optional. */
 export interface JobStatusResult {
@@ -29,6 +29,31 @@ export type ItemOutcome =
 
 export function isFinished(job: JobStatus): boolean {
   return job.status === 'completed' || job.status === 'failed' || job.status === 'killed';
+}
+
+/**
+ * Why a job status (as submitted or as polled) cannot be used, undefined when it can. One without a text
+ * id or status would be polled until the deadline; results that are not objects break the item mapping.
+ */
+export function jobStatusProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'no job_status object';
+  const job = value as Record<string, unknown>;
+  if (typeof job.id !== 'string' || job.id === '') return 'a job_status without a text id';
+  if (typeof job.status !== 'string') return `job_status ${job.id.slice(0, 64)} without a text status`;
+  const results = job.results;
+  if (results !== undefined && results !== null) {
+    if (!Array.isArray(results) || results.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+      return `job_status ${job.id.slice(0, 64)} with results that are not a list of objects`;
+    }
+  }
+  return undefined;
+}
+
+/** The job of a bulk write's answer (`{job_status: …}`); an unusable one is an MLC_ZENDESK_MALFORMED_RESPONSE. */
+export function submittedJob(answer: { job_status?: unknown } | null, endpoint: string): JobStatus {
+  const problem = jobStatusProblem(answer?.job_status);
+  if (problem !== undefined) throw malformedResponse(endpoint, 200, problem);
+  return answer?.job_status as JobStatus;
 }
 
 export interface JobPollOptions {

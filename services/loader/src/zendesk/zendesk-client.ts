@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMlcError } from '@mlc/common/errors';
+import { DEFAULT_MAX_BODY_BYTES } from '@mlc/common/http-client';
 import { type Dispatcher, request } from 'undici';
 import type { ZendeskAuthorizer } from './zendesk-auth.ts';
-import { parseZendeskError, transportError, ZendeskRequestError } from './zendesk-error.ts';
+import { malformedResponse, parseZendeskError, transportError, ZendeskRequestError } from './zendesk-error.ts';
 
 /** The tenant's share of its Zendesk account's rate limit; every call we make goes through it. */
 export interface RequestBudget {
@@ -40,6 +41,8 @@ export interface ZendeskClientOptions {
   dispatcher?: Dispatcher;
   maxAttempts?: number;
   timeoutMs?: number;
+  /** Largest answer read; a longer one (a runaway or endless body) is cut off and fails as malformed. */
+  maxBodyBytes?: number;
   /** Base of exponential backoff with full jitter for 5xx and transport failures. */
   backoffBaseMs?: number;
   /**
@@ -68,14 +71,40 @@ function retryAfterMs(headers: Record<string, string | string[] | undefined>): n
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-async function readBody(body: Dispatcher.ResponseData['body']): Promise<unknown> {
-  const raw = await body.text();
-  if (raw === '') return null;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
+/** An answer as read: its JSON (null when empty), its text when it is not JSON, or the limit it went over. */
+type ReadBody = { json: unknown } | { text: string } | { tooLarge: number };
+
+async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<ReadBody> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      body.destroy();
+      return { tooLarge: maxBytes };
+    }
+    chunks.push(chunk as Buffer);
   }
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (raw === '') return { json: null };
+  try {
+    return { json: JSON.parse(raw) };
+  } catch {
+    return { text: raw };
+  }
+}
+
+/** Why a 2xx answer cannot be used: every Zendesk answer with a body is a JSON object. */
+function unreadable(read: ReadBody): string | undefined {
+  if ('tooLarge' in read) return `a body over ${read.tooLarge} bytes (cut off)`;
+  // Never the body itself: it may echo what was sent.
+  if ('text' in read) {
+    if (read.text.trimStart().startsWith('<')) return 'an HTML page, not JSON';
+    return `a body that is not valid JSON (${read.text.length} characters, cut short or garbled)`;
+  }
+  const { json } = read;
+  if (json === null || (typeof json === 'object' && !Array.isArray(json))) return undefined;
+  return `JSON that is not an object (${Array.isArray(json) ? 'a list' : `a ${typeof json}`})`;
 }
 
 /**
@@ -90,6 +119,7 @@ export class ZendeskClient {
     this.#options = {
       maxAttempts: 6,
       timeoutMs: 30_000,
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       backoffBaseMs: 250,
       reserveFraction: 0.1,
       ...options,
@@ -127,7 +157,7 @@ export class ZendeskClient {
       const started = performance.now();
       let status: number;
       let headers: Record<string, string | string[] | undefined>;
-      let body: unknown;
+      let read: ReadBody;
       try {
         const response = await request(this.#url(call), {
           method: call.method,
@@ -143,7 +173,7 @@ export class ZendeskClient {
         });
         status = response.statusCode;
         headers = response.headers;
-        body = await readBody(response.body);
+        read = await readBody(response.body, this.#options.maxBodyBytes);
       } catch (error) {
         this.#options.onResponse?.({ endpoint: call.endpoint, status: 0, durationMs: performance.now() - started });
         if (!call.idempotent || attempt >= maxAttempts) throw transportError(call.endpoint, error);
@@ -153,7 +183,17 @@ export class ZendeskClient {
       }
       this.#options.onResponse?.({ endpoint: call.endpoint, status, durationMs: performance.now() - started });
       this.#observeRateLimit(headers);
-      if (status >= 200 && status < 300) return body as T;
+      if (status >= 200 && status < 300) {
+        const problem = unreadable(read);
+        if (problem === undefined) return (read as { json: unknown }).json as T;
+        // Zendesk may have acted on the request: only a call safe to repeat is sent again.
+        const malformed = malformedResponse(call.endpoint, status, problem);
+        if (!call.idempotent || attempt >= maxAttempts) throw malformed;
+        this.#options.onRetry?.(call.endpoint, 'malformed', attempt);
+        await sleep(this.#backoff(attempt));
+        continue;
+      }
+      const body = 'json' in read ? read.json : 'text' in read ? read.text : `a body over ${read.tooLarge} bytes`;
       const error = new ZendeskRequestError(call.endpoint, parseZendeskError(status, body));
       if (status === 401 && !authRetried) {
         authRetried = true;

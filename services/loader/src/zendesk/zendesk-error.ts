@@ -1,4 +1,4 @@
-import { MlcError } from '@mlc/common/errors';
+import { MlcError, type MlcErrorCode } from '@mlc/common/errors';
 
 /**
  * What Zendesk said when it refused something: the HTTP status and the body verbatim, normalized across
@@ -41,12 +41,17 @@ export function parseZendeskError(status: number, body: unknown): ZendeskErrorIn
   return {
     status,
     error: text(record?.error) ?? `HTTP ${status}`,
-    description:
-      text(record?.description) ??
-      text(record?.error_description) ??
-      (typeof body === 'string' ? body.slice(0, 500) : ''),
+    description: text(record?.description) ?? text(record?.error_description) ?? textBody(body),
     details: record?.details ?? null,
   };
+}
+
+/** A non-JSON error body: an HTML page (a proxy's or Zendesk's outage page) by its title, other text as it is. */
+function textBody(body: unknown): string {
+  if (typeof body !== 'string') return '';
+  if (!body.trimStart().startsWith('<')) return body.slice(0, 500);
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+  return `an HTML page${title ? ` titled "${title.slice(0, 100)}"` : ''}, not JSON`;
 }
 
 /** 429 and 409 are worth another try, as is anything 5xx; every other 4xx will fail the same way again. */
@@ -59,18 +64,18 @@ export function isBulkImportDisabled(info: ZendeskErrorInfo): boolean {
   return info.status === 403;
 }
 
+function codeFor(status: number): MlcErrorCode {
+  if (status === 401) return 'MLC_ZENDESK_AUTH_FAILED';
+  if (status === 403) return 'MLC_ZENDESK_BULK_REJECTED';
+  return 'MLC_HTTP_UPSTREAM';
+}
+
 export class ZendeskRequestError extends MlcError {
   readonly zendesk: ZendeskErrorInfo;
   readonly permanent: boolean;
   readonly endpoint: string;
 
-  constructor(endpoint: string, info: ZendeskErrorInfo, cause?: unknown) {
-    const code =
-      info.status === 401
-        ? 'MLC_ZENDESK_AUTH_FAILED'
-        : info.status === 403
-          ? 'MLC_ZENDESK_BULK_REJECTED'
-          : 'MLC_HTTP_UPSTREAM';
+  constructor(endpoint: string, info: ZendeskErrorInfo, cause?: unknown, code: MlcErrorCode = codeFor(info.status)) {
     super(
       code,
       `Zendesk ${endpoint} answered ${info.status} ${info.error}${info.description ? `: ${info.description}` : ''}`,
@@ -92,5 +97,19 @@ export function transportError(endpoint: string, cause: unknown): ZendeskRequest
     endpoint,
     { status: 0, error: 'TransportError', description: message, details: null },
     cause,
+  );
+}
+
+/**
+ * An answer that cannot be read: not JSON (cut short, an HTML page), over the size limit, or without the
+ * keys the call needs. Not permanent: Zendesk never judged the record, and may well have acted on it.
+ * The code is also the posting's error, so the audit and the DLQ entry name it.
+ */
+export function malformedResponse(endpoint: string, status: number, problem: string): ZendeskRequestError {
+  return new ZendeskRequestError(
+    endpoint,
+    { status, error: 'MLC_ZENDESK_MALFORMED_RESPONSE', description: `the answer was ${problem}`, details: null },
+    undefined,
+    'MLC_ZENDESK_MALFORMED_RESPONSE',
   );
 }
