@@ -240,7 +240,8 @@ export const LOADER_CONFIG = {
     env: 'LOADER_MAX_RECORDS_IN_FLIGHT',
     default: 10_000,
     min: 100,
-    description: "Change events of all partitions being processed at once: what bounds the loader's memory",
+    description:
+      "Change events being processed at once, beyond one batch per partition (always allowed): what bounds the loader's memory",
   }),
   loaderAppliedCacheSize: intVar({
     env: 'LOADER_APPLIED_CACHE_SIZE',

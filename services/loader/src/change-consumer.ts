@@ -36,8 +36,8 @@ export interface ChangeConsumerOptions {
    */
   batchesInFlight?: number;
   /**
-   * Records of all partitions in flight at once (default 10,000): what bounds the loader's memory. A batch
-   * that would exceed it waits (its partition paused) unless nothing else is in flight.
+   * Records of all partitions in flight at once (default 10,000): with one batch per partition always
+   * allowed, what bounds the loader's memory. A further batch that would exceed it waits, its partition paused.
    */
   maxRecordsInFlight?: number;
 }
@@ -207,7 +207,9 @@ export class ChangeConsumer {
       this.#consumer.pause([lane.topicPartition]);
       return;
     }
-    if (this.#recordsInFlight > 0 && this.#recordsInFlight + batch.messages.length > this.#maxRecordsInFlight) {
+    // A partition with nothing in flight always gets its batch: a batch waiting for records of another
+    // partition (invoices for their supplier's organization) must never keep that partition out.
+    if (lane.flights.length > 0 && this.#recordsInFlight + batch.messages.length > this.#maxRecordsInFlight) {
       this.#waitingForRoom.add(lane);
       this.#consumer.pause([lane.topicPartition]);
       return;
