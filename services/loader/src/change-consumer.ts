@@ -52,6 +52,12 @@ interface Flight {
   processed: Promise<boolean>;
 }
 
+/** Where a partition is read again from, and in which consumer-group generation that was decided. */
+interface Rewind {
+  offset: string;
+  generation: number;
+}
+
 /** One partition's batches in flight, oldest first, and what happens once they settle. */
 interface Lane {
   topicPartition: { topic: string; partitions: number[] };
@@ -60,10 +66,10 @@ interface Lane {
   holders: Map<string, Flight>;
   /** Settles once the newest flight committed or gave up: each flight commits after the one before. */
   tail: Promise<void>;
-  /** First offset of the oldest failed batch: it and every later batch are read again. */
-  failedAt: string | undefined;
-  /** A replay seek asked for while batches ran: applied once they settled, so the seek wins. */
-  seekTo: string | undefined;
+  /** The oldest failed batch's first offset: it and every later batch are read again. */
+  failedAt: Rewind | undefined;
+  /** A replay seek asked for while batches ran or a rewind was pending: applied once they settled. */
+  seekTo: Rewind | undefined;
   /** Consecutive failed rounds, for the backoff before the partition is read again. */
   failures: number;
 }
@@ -98,6 +104,8 @@ export class ChangeConsumer {
   #joined = false;
   #crashed = false;
   #stopping = false;
+  /** Cuts a failure's backoff short when the consumer stops. */
+  readonly #stopped = new AbortController();
 
   constructor(options: ChangeConsumerOptions) {
     this.#options = options;
@@ -172,6 +180,7 @@ export class ChangeConsumer {
    */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopped.abort();
     await Promise.all([...this.#lanes.values()].map((lane) => lane.tail));
     await this.#consumer.stop();
     await this.#consumer.disconnect();
@@ -179,10 +188,12 @@ export class ChangeConsumer {
 
   /** For control messages (replay): seek a partition of a change topic (without prefix) to an offset. */
   seek(topic: string, partition: number, offset: string): void {
+    // kafkajs keeps a seek of a partition it does not own and applies it whenever the partition comes back.
+    if (!this.owns(topic, partition)) return;
     const lane = this.#lanes.get(`${this.#prefix}${topic}|${partition}`);
-    if (lane !== undefined && lane.flights.length > 0) {
-      lane.seekTo = offset;
-      this.#consumer.pause([lane.topicPartition]);
+    if (lane !== undefined && (lane.flights.length > 0 || lane.failedAt !== undefined)) {
+      lane.seekTo = { offset, generation: this.#generation };
+      this.#pause(lane);
     } else {
       this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset });
     }
@@ -204,14 +215,14 @@ export class ChangeConsumer {
       lane.seekTo !== undefined ||
       lane.flights.length >= this.#batchesInFlight
     ) {
-      this.#consumer.pause([lane.topicPartition]);
+      this.#pause(lane);
       return;
     }
     // A partition with nothing in flight always gets its batch: a batch waiting for records of another
     // partition (invoices for their supplier's organization) must never keep that partition out.
     if (lane.flights.length > 0 && this.#recordsInFlight + batch.messages.length > this.#maxRecordsInFlight) {
       this.#waitingForRoom.add(lane);
-      this.#consumer.pause([lane.topicPartition]);
+      this.#pause(lane);
       return;
     }
     const keys = new Set<string>();
@@ -230,19 +241,20 @@ export class ChangeConsumer {
     for (const key of keys) lane.holders.set(key, flight);
     this.#recordsInFlight += flight.records;
     flight.processed = (async () => {
-      await Promise.all([...earlier].map((before) => before.processed));
+      // An earlier version of one of these records failed: sending this one now would put it in Zendesk
+      // before the earlier one is sent again. It waits for the rewind (its keys stay held until then).
+      if ((await Promise.all([...earlier].map((before) => before.processed))).includes(false)) return false;
       try {
         await this.#process(payload);
-        return true;
       } catch (error) {
         this.#options.logger.error(
           { err: error, topic: batch.topic, partition: batch.partition, firstOffset: flight.firstOffset },
           'batch failed; the partition is read again from it after a pause',
         );
         return false;
-      } finally {
-        for (const key of keys) if (lane.holders.get(key) === flight) lane.holders.delete(key);
       }
+      for (const key of keys) if (lane.holders.get(key) === flight) lane.holders.delete(key);
+      return true;
     })();
     lane.flights.push(flight);
     const before = lane.tail;
@@ -250,9 +262,13 @@ export class ChangeConsumer {
       const ok = await flight.processed;
       await before;
       await this.#settle(lane, flight, ok, payload);
-    })();
+    })().catch((error: unknown) => {
+      // Only kafkajs calls can throw here (the consumer is restarting or stopped): the group's rejoin or
+      // the next start reads the partition from its committed offset.
+      this.#options.logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'batch not settled');
+    });
     payload.resolveOffset(batch.lastOffset());
-    if (lane.flights.length >= this.#batchesInFlight) this.#consumer.pause([lane.topicPartition]);
+    if (lane.flights.length >= this.#batchesInFlight) this.#pause(lane);
   }
 
   #lane(topic: string, partition: number): Lane {
@@ -276,14 +292,13 @@ export class ChangeConsumer {
   /**
    * In offset order: commits a processed batch unless an earlier one failed or the group moved on. Once the
    * last batch in flight settled, a failure or a replay seek is applied (the partition read again from
-   * there, after a backoff for a failure) and the partition resumed.
+   * the earlier of the two, after a backoff for a failure) and the partition resumed.
    */
   async #settle(lane: Lane, flight: Flight, ok: boolean, payload: EachBatchPayload): Promise<void> {
     lane.flights.shift();
     this.#recordsInFlight -= flight.records;
     this.#resumeWaitingForRoom();
-    const current = flight.generation === this.#generation;
-    if (ok && lane.failedAt === undefined && current) {
+    if (ok && lane.failedAt === undefined && flight.generation === this.#generation) {
       try {
         await this.#commit(payload);
         lane.failures = 0;
@@ -296,25 +311,43 @@ export class ChangeConsumer {
       }
     }
     if (!ok) {
-      lane.failedAt ??= flight.firstOffset;
-      this.#consumer.pause([lane.topicPartition]);
+      lane.failedAt ??= { offset: flight.firstOffset, generation: flight.generation };
+      this.#pause(lane);
     }
     if (lane.failedAt === undefined && lane.seekTo === undefined) {
-      if (!this.#stopping) this.#consumer.resume([lane.topicPartition]);
+      this.#resume(lane);
       return;
     }
     if (lane.flights.length > 0) return;
     if (lane.failedAt !== undefined) {
       lane.failures += 1;
-      if (!this.#stopping) await sleep(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (lane.failures - 1)));
+      const backoffMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (lane.failures - 1));
+      await sleep(backoffMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
     }
-    const offset = lane.seekTo ?? lane.failedAt;
+    // Decided after the backoff: the partition may have been revoked (or come back) meanwhile.
+    const topic = lane.topicPartition.topic.slice(this.#prefix.length);
+    const [partition] = lane.topicPartition.partitions;
+    const owned = this.owns(topic, partition!);
+    const rewinds = [lane.failedAt, lane.seekTo].filter(
+      (rewind): rewind is Rewind => rewind !== undefined && rewind.generation === this.#generation && owned,
+    );
     lane.failedAt = undefined;
     lane.seekTo = undefined;
-    if (offset !== undefined && current && !this.#stopping) {
-      const [partition] = lane.topicPartition.partitions;
-      this.#consumer.seek({ topic: lane.topicPartition.topic, partition: partition!, offset });
+    lane.holders.clear();
+    if (rewinds.length > 0 && !this.#stopping) {
+      // The earlier offset: a replay that starts later must not skip a failed batch's records.
+      let offset = BigInt(rewinds[0]!.offset);
+      for (const rewind of rewinds) if (BigInt(rewind.offset) < offset) offset = BigInt(rewind.offset);
+      this.#consumer.seek({ topic: lane.topicPartition.topic, partition: partition!, offset: offset.toString() });
     }
+    this.#resume(lane);
+  }
+
+  #pause(lane: Lane): void {
+    this.#consumer.pause([lane.topicPartition]);
+  }
+
+  #resume(lane: Lane): void {
     if (!this.#stopping) this.#consumer.resume([lane.topicPartition]);
   }
 
@@ -322,7 +355,7 @@ export class ChangeConsumer {
     if (this.#stopping) return;
     for (const lane of this.#waitingForRoom) {
       if (lane.failedAt === undefined && lane.seekTo === undefined && lane.flights.length < this.#batchesInFlight) {
-        this.#consumer.resume([lane.topicPartition]);
+        this.#resume(lane);
       }
     }
     this.#waitingForRoom.clear();

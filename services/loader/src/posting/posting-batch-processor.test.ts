@@ -260,3 +260,68 @@ test('a record evicted from the bounded in-memory state is still skipped as unch
   assert.equal(target.calls.length, 2);
   assert.deepEqual(loaded, ['acme|gl-account|A1|custom_object_record:mlc_gl_account']);
 });
+
+function customerEvent(number: string, email: string, offset: number): InboundEvent {
+  const event: ChangeEvent<'customer'> = {
+    eventId: `c${offset}`,
+    tenantId: 'acme',
+    entity: 'customer',
+    naturalKey: number,
+    op: 'upsert',
+    sourceModifiedAt: null,
+    extractedAt: '2026-01-01T00:00:00Z',
+    runId: 'r1',
+    contentHash: `${number}-h`,
+    payload: {
+      customerNumber: number,
+      name: `Customer ${number}`,
+      status: '20',
+      currency: 'EUR',
+      paymentTerms: '30D',
+      country: 'SE',
+      division: null,
+      email,
+      phone: null,
+    },
+  };
+  return { event, source: { topic: 'cloudsuite.customer.v1', partition: 0, offset: String(offset) }, force: false };
+}
+
+test('customers sharing an email: the one whose user holds it keeps it, the others are written without it', async () => {
+  const sent: TargetRecord[] = [];
+  const recorded: Posting[] = [];
+  const users: ZendeskTarget = {
+    name: 'user',
+    upsertBatch: async (records) => {
+      sent.push(...records);
+      return records.map((record) => ({ ok: true, zendeskId: `z-${record.naturalKey}`, action: 'create' }));
+    },
+  };
+  const processor = new PostingBatchProcessor({
+    tenants: { get: async (tenantId) => ({ tenantId, mapping: DEFAULT_MAPPING, target: () => users }) },
+    state: {
+      load: async () => new Map(),
+      // C3's user already holds the shared mailbox from an earlier batch.
+      emailOwners: async (_tenant, emails) =>
+        new Map(emails.includes('ap@shared.example') ? [['ap@shared.example', 'acme|customer|C3|user']] : []),
+    },
+    sink: { record: async (postings) => void recorded.push(...postings) },
+    batchSize: 100,
+    maxAttempts: 1,
+  });
+  await processor.process([
+    customerEvent('C1', 'Orders@One.example', 1),
+    customerEvent('C2', 'orders@one.example', 2),
+    customerEvent('C4', 'AP@shared.example', 3),
+  ]);
+  const emailOf = (key: string) => sent.find((record) => record.naturalKey === key)?.body.email;
+  assert.equal(emailOf('C1'), 'Orders@One.example');
+  assert.equal(emailOf('C2'), undefined);
+  assert.equal(emailOf('C4'), undefined);
+  const c2 = recorded.find((posting) => posting.naturalKey === 'C2')!;
+  assert.equal(c2.status, 'applied');
+  assert.equal(c2.error?.error, 'MLC_SHARED_EMAIL');
+  assert.match(c2.error?.description ?? '', /customer C1/);
+  assert.match(recorded.find((posting) => posting.naturalKey === 'C4')?.error?.description ?? '', /customer C3/);
+  assert.equal(recorded.find((posting) => posting.naturalKey === 'C1')?.error, null);
+});

@@ -48,6 +48,8 @@ export interface PostingStateStore {
   load(keys: readonly string[]): Promise<Map<string, AppliedState>>;
   /** Of `keys` (records without an applied posting), those whose latest posting is failed or dead-lettered. */
   refused?(keys: readonly string[]): Promise<Map<string, RefusedState>>;
+  /** Of `emails` (lower case), the state key of the record whose applied Zendesk user holds each. */
+  emailOwners?(tenantId: string, emails: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** Where postings go once decided: audit topic, posting_history and posting_state, DLQ. Must be durable when it resolves. */
@@ -83,6 +85,8 @@ interface Pending {
   inbound: InboundEvent;
   key: string;
   previous: AppliedState | undefined;
+  /** Written without its email, which another record's Zendesk user holds: why, for the audit. */
+  sharedEmail?: ZendeskErrorInfo;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -254,6 +258,7 @@ export class PostingBatchProcessor {
         );
       }
     }
+    await this.#separateSharedEmails(ready);
     postings.push(...(await this.#write(ready, byTenant)));
     await this.#options.sink.record(postings);
     for (const posting of postings) {
@@ -313,6 +318,44 @@ export class PostingBatchProcessor {
       await sleep(Math.min(100 * 2 ** attempt, 500, Math.max(0, deadline - Date.now())));
     }
     return refused;
+  }
+
+  /**
+   * Zendesk matches users by external_id or email, so a user sharing an email with another record's user
+   * (two ERP customers with one mailbox, a customer who is also a supplier contact) would update that user
+   * and take it over. The first record to hold an email keeps it; any other is written without it (its
+   * own user, found by external id) and its posting says why.
+   */
+  async #separateSharedEmails(items: Pending[]): Promise<void> {
+    const byTenant = new Map<string, Pending[]>();
+    for (const item of items) {
+      if (item.record.objectType !== 'user' || typeof item.record.body.email !== 'string') continue;
+      const list = byTenant.get(item.record.tenantId) ?? [];
+      list.push(item);
+      byTenant.set(item.record.tenantId, list);
+    }
+    for (const [tenantId, users] of byTenant) {
+      const emails = [...new Set(users.map((item) => String(item.record.body.email).toLowerCase()))];
+      const owners = (await this.#options.state.emailOwners?.(tenantId, emails)) ?? new Map<string, string>();
+      for (const item of users) {
+        const email = String(item.record.body.email).toLowerCase();
+        const owner = owners.get(email);
+        if (owner === undefined) {
+          owners.set(email, item.key);
+          continue;
+        }
+        if (owner === item.key) continue;
+        const { email: _shared, ...body } = item.record.body;
+        item.record = { ...item.record, body };
+        const [, entity = '', naturalKey = ''] = owner.split('|');
+        item.sharedEmail = {
+          status: 0,
+          error: 'MLC_SHARED_EMAIL',
+          description: `written without its email, which the Zendesk user of ${entity} ${naturalKey} already holds`,
+          details: { ownerEntity: entity, ownerNaturalKey: naturalKey },
+        };
+      }
+    }
   }
 
   /** The dead letter's error of a record whose linked organization was refused, or null. */
@@ -398,7 +441,13 @@ export class PostingBatchProcessor {
         const outcome = outcomes[index] ?? { ok: false, permanent: false, error: errorInfo(new Error('no outcome')) };
         if (outcome.ok) {
           postings.push(
-            this.#posting(item, 'applied', outcome.zendeskId || item.previous?.zendeskId || null, attempt, null),
+            this.#posting(
+              item,
+              'applied',
+              outcome.zendeskId || item.previous?.zendeskId || null,
+              attempt,
+              item.sharedEmail ?? null,
+            ),
           );
         } else if (outcome.permanent) {
           postings.push(this.#posting(item, 'failed', item.previous?.zendeskId ?? null, attempt, outcome.error));

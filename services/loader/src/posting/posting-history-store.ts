@@ -200,6 +200,29 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
     return states;
   }
 
+  /** Of `emails` (lower case), the state key of the record whose applied Zendesk user holds each. */
+  async emailOwners(tenantId: string, emails: readonly string[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    if (emails.length === 0) return owners;
+    const result = await this.#pool.query<{
+      email: string;
+      entity: string;
+      natural_key: string;
+      zendesk_target: string;
+    }>(
+      `SELECT lower(applied_body ->> 'email') AS email, entity, natural_key, zendesk_target
+         FROM ${this.#state}
+        WHERE tenant_id = $1 AND zendesk_target LIKE 'user%' AND applied_body ? 'email'
+          AND lower(applied_body ->> 'email') = ANY($2::text[])
+        ORDER BY applied_id`,
+      [tenantId, emails],
+    );
+    for (const r of result.rows) {
+      if (!owners.has(r.email)) owners.set(r.email, `${tenantId}|${r.entity}|${r.natural_key}|${r.zendesk_target}`);
+    }
+    return owners;
+  }
+
   /** Of `keys`, those whose latest posting (`unchanged` aside) is failed or dead-lettered. */
   async refused(keys: readonly string[]): Promise<Map<string, RefusedState>> {
     const states = new Map<string, RefusedState>();
