@@ -10,7 +10,10 @@ export interface ZendeskRequestSummary {
   writes: number;
   reads: number;
   throttled: number;
-  /** Requests attributed to a target by path; job_status polls and OAuth are their own lines. */
+  /**
+   * Requests attributed to a target by path; job_status polls, OAuth and provisioning (field and custom
+   * object definitions, made once per tenant) are their own lines.
+   */
   perTarget: Record<string, number>;
 }
 
@@ -18,6 +21,9 @@ function zendeskTargetOf(path: string): string {
   const api = path.replace(/^\/__account\/[^/]+/, '');
   if (api.startsWith('/oauth/')) return 'oauth';
   if (api.startsWith('/api/v2/job_statuses')) return 'job_statuses';
+  // Field and custom object definitions: made once per tenant when it is provisioned, not per record.
+  if (/^\/api\/v2\/(user|organization|ticket)_fields\b/.test(api)) return 'provisioning';
+  if (/^\/api\/v2\/custom_objects(\/[^/]+)?(\/fields(\/.*)?)?$/.test(api)) return 'provisioning';
   if (api.startsWith('/api/v2/organizations')) return 'organization';
   if (api.startsWith('/api/v2/users')) return 'user';
   const customObject = /^\/api\/v2\/custom_objects\/([^/]+)\//.exec(api);

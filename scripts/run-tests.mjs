@@ -11,7 +11,12 @@ import { infraSettings } from './infra/infra-settings.mjs';
 import { ensureInfra, stopInfra } from './infra/infra-stack.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_GLOBS = ['packages/**/src/**/*.test.ts', 'services/**/src/**/*.test.ts', 'tests/**/*.test.ts'];
+const TEST_GLOBS = [
+  'packages/**/src/**/*.test.ts',
+  'services/**/src/**/*.test.ts',
+  'bench/**/*.test.ts',
+  'tests/**/*.test.ts',
+];
 const TEST_TIMEOUT_MS = Number(process.env.MLC_TEST_TIMEOUT_MS || 120_000);
 const KEEP_INFRA = process.env.MLC_KEEP_INFRA === '1';
 const SKIP_BENCH = process.env.MLC_SKIP_BENCH === '1';
