@@ -325,3 +325,30 @@ test('customers sharing an email: the one whose user holds it keeps it, the othe
   assert.match(recorded.find((posting) => posting.naturalKey === 'C4')?.error?.description ?? '', /customer C3/);
   assert.equal(recorded.find((posting) => posting.naturalKey === 'C1')?.error, null);
 });
+
+test('batches processed at the same time see each other’s email claims: one record keeps a shared email', async () => {
+  const sent: TargetRecord[] = [];
+  const users: ZendeskTarget = {
+    name: 'user',
+    upsertBatch: async (records) => {
+      sent.push(...records);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return records.map((record) => ({ ok: true, zendeskId: `z-${record.naturalKey}`, action: 'create' }));
+    },
+  };
+  const processor = new PostingBatchProcessor({
+    tenants: { get: async (tenantId) => ({ tenantId, mapping: DEFAULT_MAPPING, target: () => users }) },
+    state: { load: async () => new Map(), emailOwners: async () => new Map() },
+    sink: { record: async () => undefined },
+    batchSize: 100,
+    maxAttempts: 1,
+  });
+  await Promise.all([
+    processor.process([customerEvent('C1', 'ap@shared.example', 1)]),
+    processor.process([customerEvent('C1001', 'ap@shared.example', 2)]),
+  ]);
+  assert.equal(sent.filter((record) => record.body.email !== undefined).length, 1);
+  // Once both landed the claim is gone: the store answers from then on.
+  await processor.process([customerEvent('C2002', 'ap@shared.example', 3)]);
+  assert.equal(sent.at(-1)?.body.email, 'ap@shared.example');
+});

@@ -131,6 +131,11 @@ export class PostingBatchProcessor {
     Pick<PostingBatchProcessorOptions, 'onBatchWritten' | 'onRetry'>;
   /** Recently applied states seen by this process, consistent with the durable store (written after it). */
   readonly #applied: AppliedStateCache;
+  /**
+   * `tenant|email` → state key of the record whose write keeps that email, while its batch is in flight
+   * (before its posting reaches the store): batches processed at the same time see each other's claims.
+   */
+  readonly #emailClaims = new Map<string, string>();
 
   constructor(options: PostingBatchProcessorOptions) {
     this.#options = {
@@ -258,9 +263,13 @@ export class PostingBatchProcessor {
         );
       }
     }
-    await this.#separateSharedEmails(ready);
-    postings.push(...(await this.#write(ready, byTenant)));
-    await this.#options.sink.record(postings);
+    const claims = await this.#separateSharedEmails(ready);
+    try {
+      postings.push(...(await this.#write(ready, byTenant)));
+      await this.#options.sink.record(postings);
+    } finally {
+      for (const [claim, key] of claims) if (this.#emailClaims.get(claim) === key) this.#emailClaims.delete(claim);
+    }
     for (const posting of postings) {
       if (posting.status === 'applied') {
         this.#applied.set(
@@ -326,7 +335,8 @@ export class PostingBatchProcessor {
    * and take it over. The first record to hold an email keeps it; any other is written without it (its
    * own user, found by external id) and its posting says why.
    */
-  async #separateSharedEmails(items: Pending[]): Promise<void> {
+  async #separateSharedEmails(items: Pending[]): Promise<Map<string, string>> {
+    const claimed = new Map<string, string>();
     const byTenant = new Map<string, Pending[]>();
     for (const item of items) {
       if (item.record.objectType !== 'user' || typeof item.record.body.email !== 'string') continue;
@@ -339,9 +349,12 @@ export class PostingBatchProcessor {
       const owners = (await this.#options.state.emailOwners?.(tenantId, emails)) ?? new Map<string, string>();
       for (const item of users) {
         const email = String(item.record.body.email).toLowerCase();
-        const owner = owners.get(email);
+        const claim = `${tenantId}|${email}`;
+        const owner = this.#emailClaims.get(claim) ?? owners.get(email);
         if (owner === undefined) {
           owners.set(email, item.key);
+          this.#emailClaims.set(claim, item.key);
+          claimed.set(claim, item.key);
           continue;
         }
         if (owner === item.key) continue;
@@ -356,6 +369,7 @@ export class PostingBatchProcessor {
         };
       }
     }
+    return claimed;
   }
 
   /** The dead letter's error of a record whose linked organization was refused, or null. */
