@@ -154,7 +154,8 @@ test('audit show, dlq list, dlq retry --all and replay answer for a tenant witho
   assert.deepEqual(await mlcJson('dlq', 'list', TENANT), []);
   const retry = (await mlcJson('dlq', 'retry', TENANT, '--all')) as { retried: number };
   assert.equal(retry.retried, 0);
-  assert.equal((await mlc('replay', TENANT, '--entity', 'invoice')).code, 0);
+  const replay = await mlc('replay', TENANT, '--entity', 'invoice');
+  assert.equal(replay.code, 0, replay.err);
 });
 
 test('key rotate re-wraps the stored credentials', { timeout: 30_000 }, async () => {

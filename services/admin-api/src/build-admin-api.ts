@@ -34,6 +34,8 @@ export interface AdminApiConfig {
   schemaRegistryUrl?: string;
   /** Test isolation: prepended to the control topic's name. */
   topicPrefix?: string;
+  /** Of the connector's topics, declared with the first control message if missing (default 1 and 1). */
+  topics?: { partitions: number; replicationFactor: number };
   bodyLimitBytes?: number;
 }
 
@@ -100,6 +102,7 @@ export async function buildAdminApi(options: BuildAdminApiOptions): Promise<Fast
       : kafkaControlPublisher({
           kafka: options.kafka,
           brokers: config.kafkaBrokers ?? [],
+          topics: config.topics ?? { partitions: 1, replicationFactor: 1 },
           ...(config.topicPrefix === undefined ? {} : { topicPrefix: config.topicPrefix }),
         }));
   const admins: Admin[] = [];

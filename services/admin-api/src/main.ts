@@ -34,6 +34,7 @@ async function main(): Promise<void> {
         kafkaBrokers: config.kafkaBrokers,
         schemaRegistryUrl: config.schemaRegistryUrl,
         topicPrefix: config.topicPrefix,
+        topics: { partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor },
       },
       db,
       vault,

@@ -1,6 +1,7 @@
 import { type ControlMessage, encodeControlMessage } from '@mlc/common/control-message';
 import { isMlcError, MlcError } from '@mlc/common/errors';
 import { connectWithRetry } from '@mlc/common/kafka-client';
+import { ensureTopics } from '@mlc/common/topic-declarations';
 import { CONTROL_TOPIC } from '@mlc/common/topics';
 import type { Kafka, Producer } from 'kafkajs';
 
@@ -16,6 +17,26 @@ export interface KafkaControlPublisherOptions {
   /** Test isolation: prepended to the control topic's name. */
   topicPrefix?: string;
   connectTimeoutMs?: number;
+  /** Partitions and replication of the connector's topics, declared on the first message if missing. */
+  topics: { partitions: number; replicationFactor: number };
+}
+
+/**
+ * A replay can be asked for before any loader ever started (and declared the topics): the control topic
+ * is declared here too, as the services declare theirs, rather than refused as unknown.
+ */
+async function declareTopics(options: KafkaControlPublisherOptions): Promise<void> {
+  const admin = options.kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, {
+      partitions: options.topics.partitions,
+      replicationFactor: options.topics.replicationFactor,
+      ...(options.topicPrefix === undefined ? {} : { prefix: options.topicPrefix }),
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Connects lazily on the first message, so the admin API starts (and serves tenants) while Kafka is down. */
@@ -29,16 +50,18 @@ export function kafkaControlPublisher(options: KafkaControlPublisherOptions): Co
       connecting = connectWithRetry(candidate, {
         timeoutMs: options.connectTimeoutMs ?? 10_000,
         brokers: options.brokers,
-      }).then(
-        () => {
-          producer = candidate;
-          return candidate;
-        },
-        (error: unknown) => {
-          connecting = undefined;
-          throw error;
-        },
-      );
+      })
+        .then(() => declareTopics(options))
+        .then(
+          () => {
+            producer = candidate;
+            return candidate;
+          },
+          (error: unknown) => {
+            connecting = undefined;
+            throw error;
+          },
+        );
     }
     return connecting;
   };
