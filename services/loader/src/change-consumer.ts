@@ -195,7 +195,7 @@ export class ChangeConsumer {
       lane.seekTo = { offset, generation: this.#generation };
       this.#pause(lane);
     } else {
-      this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset });
+      this.#unlessRestarting(() => this.#consumer.seek({ topic: `${this.#prefix}${topic}`, partition, offset }));
     }
   }
 
@@ -338,17 +338,32 @@ export class ChangeConsumer {
       // The earlier offset: a replay that starts later must not skip a failed batch's records.
       let offset = BigInt(rewinds[0]!.offset);
       for (const rewind of rewinds) if (BigInt(rewind.offset) < offset) offset = BigInt(rewind.offset);
-      this.#consumer.seek({ topic: lane.topicPartition.topic, partition: partition!, offset: offset.toString() });
+      this.#unlessRestarting(() =>
+        this.#consumer.seek({ topic: lane.topicPartition.topic, partition: partition!, offset: offset.toString() }),
+      );
     }
     this.#resume(lane);
   }
 
   #pause(lane: Lane): void {
-    this.#consumer.pause([lane.topicPartition]);
+    this.#unlessRestarting(() => this.#consumer.pause([lane.topicPartition]));
   }
 
   #resume(lane: Lane): void {
-    if (!this.#stopping) this.#consumer.resume([lane.topicPartition]);
+    if (!this.#stopping) this.#unlessRestarting(() => this.#consumer.resume([lane.topicPartition]));
+  }
+
+  /**
+   * kafkajs refuses pause, resume and seek while it restarts the consumer (a broker went away): harmless,
+   * as the restarted consumer fetches every partition from its committed offset. Throwing instead would
+   * leave the lane's state half-updated and its partition refused for good.
+   */
+  #unlessRestarting(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#options.logger.debug({ err: error }, 'consumer restarting; partition state left to its restart');
+    }
   }
 
   #resumeWaitingForRoom(): void {
