@@ -4,8 +4,8 @@
  * Two limits hold at once:
  * - a token bucket (refill `requestsPerMinute / 60` per second, capacity `burst`) spreads requests out, so a
  *   backlog does not go out as one spike;
- * - a sliding log of the last `requestsPerMinute` grant times guarantees that in ANY 60 s window at most
- *   `requestsPerMinute` requests are granted. A bucket alone would allow `burst + requestsPerMinute` in the
+ * - a sliding log of the last `requestsPerMinute` grant times guarantees that in ANY 61 s window (a minute
+ *   and a margin for arrival jitter, `GRANT_WINDOW_MS`) at most `requestsPerMinute` requests are granted. A bucket alone would allow `burst + requestsPerMinute` in the
  *   first minute after idling, which is exactly what trips a per-minute quota. The log holds only what
  *   the window still needs (see `GrantLog`), so its memory follows the grants made, not the rpm.
  * Waiters are served first come, first served by a single timer set to the head's earliest grant time.
@@ -45,6 +45,12 @@ export interface RateBudgetStats {
 }
 
 export const RATE_WINDOW_MS = 60_000;
+/**
+ * How long a grant holds others off: a minute and a second. The upstream counts its minute by when requests
+ * arrive, and two requests granted exactly a minute apart can arrive less than a minute apart (the first was
+ * slower on the wire): without the second's margin the full bench saw one ION 429 in a 120 s window.
+ */
+export const GRANT_WINDOW_MS = RATE_WINDOW_MS + 1_000;
 const DEFAULT_BURST_SECONDS = 2;
 const EPSILON = 1e-9;
 const MIN_LOG_CAPACITY = 8;
@@ -272,9 +278,9 @@ export class RateBudget {
     };
   }
 
-  /** A grant at or before `now - RATE_WINDOW_MS` can no longer hold anything off. */
+  /** A grant at or before `now - GRANT_WINDOW_MS` can no longer hold anything off. */
   #forgetExpiredGrants(now: number): void {
-    this.#grants.dropUntil(now - RATE_WINDOW_MS);
+    this.#grants.dropUntil(now - GRANT_WINDOW_MS);
   }
 
   #refill(now: number): void {
@@ -284,7 +290,7 @@ export class RateBudget {
   }
 
   #oldestInWindowFreesAt(): number {
-    return this.#grants.total < this.#rpm ? Number.NEGATIVE_INFINITY : this.#grants.oldest + RATE_WINDOW_MS;
+    return this.#grants.total < this.#rpm ? Number.NEGATIVE_INFINITY : this.#grants.oldest + GRANT_WINDOW_MS;
   }
 
   #canGrant(now: number): boolean {
