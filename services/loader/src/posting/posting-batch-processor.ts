@@ -352,7 +352,6 @@ export class PostingBatchProcessor {
         const claim = `${tenantId}|${email}`;
         const owner = this.#emailClaims.get(claim) ?? owners.get(email);
         if (owner === undefined) {
-          owners.set(email, item.key);
           this.#emailClaims.set(claim, item.key);
           claimed.set(claim, item.key);
           continue;
