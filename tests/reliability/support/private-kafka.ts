@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../scripts/start/free-port.ts';
 import { localInfraScripts } from './local-infra-scripts.ts';
-import { killDetached, killOnExit, type PrivateServer } from './private-server.ts';
+import { type PrivateServer, startDetachedServer } from './private-server.ts';
 
 const READY_TIMEOUT_MS = 120_000;
 
@@ -31,40 +31,19 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
   const files = infra.kafkaFiles(settings);
   const java = infra.requireJavaAndMaven().kafka;
   await infra.ensureKafkaLibraries(settings.kafka);
-  let pid: number | undefined;
-  const removeExitHook = killOnExit(() => {
-    if (pid !== undefined) process.kill(pid, 'SIGKILL');
-  });
-  const server: PrivateKafka = {
+  return startDetachedServer({
     name: 'Kafka broker',
-    broker,
-    logFile: files.logFile,
-    async start() {
-      const started = await infra.startKafka(settings, java);
-      pid = started.pid;
-      await infra.waitUntilReady({
+    extra: { broker, logFile: files.logFile },
+    launch: async () => (await infra.startKafka(settings, java)).pid,
+    ready: (pid) =>
+      infra.waitUntilReady({
         name: 'private Kafka',
         probe: () => infra.kafkaAnswersMetadata([broker]),
         timeoutMs: READY_TIMEOUT_MS,
-        hasDied: () => infra.processExited(started.pid),
+        hasDied: () => infra.processExited(pid),
         logFile: files.consoleFile,
-      });
-    },
-    async crash() {
-      if (pid !== undefined) await killDetached(pid, infra.processExited);
-      pid = undefined;
-    },
-    async dispose() {
-      await server.crash();
-      removeExitHook();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
-  try {
-    await server.start();
-  } catch (error) {
-    await server.dispose();
-    throw error;
-  }
-  return server;
+      }),
+    exited: infra.processExited,
+    removeData: async () => rmSync(stateDir, { recursive: true, force: true }),
+  });
 }

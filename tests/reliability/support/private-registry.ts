@@ -10,7 +10,7 @@ import pg from 'pg';
 import { freePort } from '../../../scripts/start/free-port.ts';
 import { uniqueName } from '../../support/unique-name.ts';
 import { localInfraScripts } from './local-infra-scripts.ts';
-import { killDetached, killOnExit, type PrivateServer } from './private-server.ts';
+import { type PrivateServer, startDetachedServer } from './private-server.ts';
 
 const READY_TIMEOUT_MS = 180_000;
 
@@ -60,42 +60,24 @@ export async function startPrivateRegistry(databaseUrl: string): Promise<Private
   const database = uniqueName('mlc_outage_registry');
   await onServer(databaseUrl, `CREATE DATABASE "${database}"`);
   const storage = postgresStorage(databaseUrl, database);
-  let pid: number | undefined;
-  const removeExitHook = killOnExit(() => {
-    if (pid !== undefined) process.kill(pid, 'SIGKILL');
-  });
-  const server: PrivateRegistry = {
+  return startDetachedServer({
     name: 'schema registry',
-    ccompatUrl,
-    logFile: files.logFile,
-    async start() {
-      const started = await infra.startRegistry(settings, java, storage);
-      pid = started.pid;
+    extra: { ccompatUrl, logFile: files.logFile },
+    launch: async () => (await infra.startRegistry(settings, java, storage)).pid,
+    async ready(pid) {
       await infra.waitUntilReady({
         name: 'private registry',
         probe: () => infra.registryAnswersCcompat(ccompatUrl),
         timeoutMs: READY_TIMEOUT_MS,
-        hasDied: () => infra.processExited(started.pid),
+        hasDied: () => infra.processExited(pid),
         logFile: files.logFile,
       });
       await infra.ensureBackwardCompatibility(ccompatUrl);
     },
-    async crash() {
-      if (pid !== undefined) await killDetached(pid, infra.processExited);
-      pid = undefined;
-    },
-    async dispose() {
-      await server.crash();
-      removeExitHook();
+    exited: infra.processExited,
+    async removeData() {
       await onServer(databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
       rmSync(stateDir, { recursive: true, force: true });
     },
-  };
-  try {
-    await server.start();
-  } catch (error) {
-    await server.dispose();
-    throw error;
-  }
-  return server;
+  });
 }
