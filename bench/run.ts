@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only=throughput,budget,latency,tenants,scale] [--profile]
- * [--scale-records=N] [--throughput-records=N] [--baseline-records=N]`: ensures Kafka, the registry and PostgreSQL,
+ * [--scale-records=N] [--throughput-records=N] [--baseline-records=N] [--stages-only]`: ensures Kafka, the registry and PostgreSQL,
  * starts the simulators, runs each scenario for the product and for the per-record baseline in the same
  * run, prints one JSON document and writes it to bench/results/<date>.json. Exits 1 when a ratio the
  * regression thresholds name is crossed (what CI runs with --quick).
@@ -91,6 +91,7 @@ async function main(): Promise<number> {
       scaleRecords,
       ...(throughputRecords ? { throughputRecords } : {}),
       ...(baselineRecords ? { baselineRecords } : {}),
+      stagesOnly: args.includes('--stages-only'),
       infra,
       sims,
       log,

@@ -11,6 +11,8 @@ export interface ScenarioContext {
   /** Overrides of the throughput scenario's data set sizes (--throughput-records, --baseline-records). */
   throughputRecords?: number;
   baselineRecords?: number;
+  /** Throughput: the product's stages alone and nothing else (--stages-only), for profiling a change quickly. */
+  stagesOnly?: boolean;
   infra: InfraEnv;
   sims: BenchSimulators;
   /** Upper bound for any wait inside a scenario. */
@@ -25,6 +27,7 @@ export function scenarioContext(options: {
   scaleRecords: number;
   throughputRecords?: number;
   baselineRecords?: number;
+  stagesOnly?: boolean;
   infra: InfraEnv;
   sims: BenchSimulators;
   log: (line: string) => void;

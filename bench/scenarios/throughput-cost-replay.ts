@@ -147,6 +147,11 @@ export async function throughputCostReplay(ctx: ScenarioContext) {
   // Profiles are megabytes: kept outside the repository, summarised into the JSON.
   const profileDir = ctx.profile ? join(tmpdir(), `mlc-bench-loader-profile-${Date.now()}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  if (ctx.stagesOnly) {
+    const stages = await stagesAlone(ctx, 'product', sizes.product, profileDir);
+    ctx.log(`product stages: ${JSON.stringify(stages)}`);
+    return { product: { stages }, ...(profileDir ? { loaderProfile: loaderProfile(profileDir) } : {}) };
+  }
   const result: Partial<Record<LoaderMode, unknown>> = {};
   for (const mode of ['product', 'baseline'] as const) {
     ctx.log(`throughput/cost/replay: ${mode}, ${sizes[mode]} records end to end`);
