@@ -3,7 +3,7 @@ import type { AuditRecord } from './audit-record.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { type ChangeEvent, isEntityName } from './entities.ts';
 import { MlcError } from './errors.ts';
-import { type AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, changeTopic, DLQ_TOPIC } from './topics.ts';
+import { AUDIT_HISTORY_TOPIC, AUDIT_TOPIC, changeTopic, DLQ_TOPIC } from './topics.ts';
 
 /**
  * avsc decodes records into instances of generated classes; callers get plain objects so values compare,
@@ -19,8 +19,11 @@ export function toPlainValue(value: unknown): unknown {
 
 export interface ConnectorCodec {
   encodeChangeEvent(event: ChangeEvent): Promise<Buffer>;
-  /** `history` selects the AUDIT_HISTORY_TOPIC schema id (same schema, its own subject). */
-  encodeAuditRecord(record: AuditRecord, topic?: typeof AUDIT_TOPIC | typeof AUDIT_HISTORY_TOPIC): Promise<Buffer>;
+  /**
+   * The record framed for the audit topic and for the audit history topic: the same schema under two
+   * subjects, so one encoding serves both whenever the registry gave both subjects one id.
+   */
+  encodeAuditRecord(record: AuditRecord): Promise<{ audit: Buffer; history: Buffer }>;
   encodeDeadLetter(record: DeadLetter): Promise<Buffer>;
   /** Decodes any registry-framed value (magic byte + schema id + Avro) into a plain object. */
   decodeMessage(buffer: Buffer): Promise<unknown>;
@@ -72,7 +75,12 @@ export function createConnectorCodec(registry: SchemaRegistry, schemaIds: Readon
 
   return {
     encodeChangeEvent: (event) => encode(changeTopic(event.entity), event),
-    encodeAuditRecord: (record, topic = AUDIT_TOPIC) => encode(topic, record),
+    async encodeAuditRecord(record) {
+      const audit = await encode(AUDIT_TOPIC, record);
+      const history =
+        schemaIdOf(AUDIT_HISTORY_TOPIC) === schemaIdOf(AUDIT_TOPIC) ? audit : await encode(AUDIT_HISTORY_TOPIC, record);
+      return { audit, history };
+    },
     encodeDeadLetter: (record) => encode(DLQ_TOPIC, record),
     decodeMessage,
     async decodeChangeEvent(buffer) {

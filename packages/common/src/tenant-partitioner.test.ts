@@ -57,3 +57,24 @@ test('an explicit partition wins and the tenant id is the text before the first 
   assert.equal(tenantIdOfKey('acme|invoice|S1:I1:2025|custom_object'), 'acme');
   assert.equal(tenantIdOfKey('no-bar'), 'no-bar');
 });
+
+test('a tenant follows the partition count when partitions are added (the remembered partition is per count)', () => {
+  const partition = TenantPartitioner();
+  const wider = Array.from({ length: 13 }, (_, partitionId) => ({ ...partitionMetadata[0]!, partitionId }));
+  const tenants = Array.from({ length: 20 }, (_, i) => `tenant-${i}`);
+  for (const tenantId of tenants) {
+    const key = changeEventKey(tenantId, 'supplier', 'S1');
+    assert.equal(
+      partition({ topic: 't', partitionMetadata, message: { key, value: null } }),
+      partitionForTenant(tenantId, PARTITIONS),
+    );
+    assert.equal(
+      partition({ topic: 't', partitionMetadata: wider, message: { key, value: null } }),
+      partitionForTenant(tenantId, 13),
+    );
+  }
+  assert.equal(
+    partition({ topic: 't', partitionMetadata, message: { key: 'acme|x|y', value: null, partition: 4 } }),
+    4,
+  );
+});

@@ -85,8 +85,9 @@ export class AuditPublisher implements PostingSink {
     for (const posting of postings) {
       const key = auditKey(posting.tenantId, posting.entity, posting.naturalKey, posting.zendeskTarget);
       const record = auditRecordOf(posting);
-      audit.push({ key, value: await this.#codec.encodeAuditRecord(record, AUDIT_TOPIC) });
-      history.push({ key, value: await this.#codec.encodeAuditRecord(record, AUDIT_HISTORY_TOPIC) });
+      const encoded = await this.#codec.encodeAuditRecord(record);
+      audit.push({ key, value: encoded.audit });
+      history.push({ key, value: encoded.history });
       if (posting.status === 'failed' || posting.status === 'dead_lettered') {
         dlq.push({
           key,
