@@ -64,48 +64,46 @@ export class ReferenceRecordStore {
 
   /**
    * Stores new states; a state whose content changed becomes pending, an unchanged one keeps its flag.
-   * One statement per 1,000 states (a batch's worth), not one round trip per record.
+   * One statement per batch, its states as one JSON parameter: payloads nested as they are, and one
+   * statement text whatever the batch size (a VALUES list of 12 parameters per state was planned anew
+   * for every size).
    */
   async upsert(records: readonly ReferenceRecord[]): Promise<void> {
     // ON CONFLICT may touch a row once per statement: the last state of a record wins, as on the topic.
     const latest = new Map<string, ReferenceRecord>();
     for (const record of records) latest.set(`${record.tenantId}|${record.entity}|${record.naturalKey}`, record);
-    const unique = [...latest.values()];
-    for (let start = 0; start < unique.length; start += 1000) {
-      const slice = unique.slice(start, start + 1000);
-      const values: unknown[] = [];
-      const tuples = slice.map((record) => {
-        const base = values.length;
-        values.push(
-          record.tenantId,
-          record.entity,
-          record.naturalKey,
-          record.reference,
-          record.contentHash,
-          JSON.stringify(record.payload),
-          record.sourceModifiedAt,
-          record.eventId,
-          record.runId,
-          record.source.topic,
-          record.source.partition,
-          record.source.offset,
-        );
-        return `(${Array.from({ length: 12 }, (_, index) => `$${base + index + 1}`).join(',')})`;
-      });
-      await this.#pool.query(
-        `INSERT INTO ${this.#records} (tenant_id, entity, natural_key, reference, content_hash, payload,
-            source_modified_at, event_id, run_id, source_topic, source_partition, source_offset)
-         VALUES ${tuples.join(',')}
-         ON CONFLICT (tenant_id, entity, natural_key) DO UPDATE SET
-           reference = EXCLUDED.reference, payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash,
-           source_modified_at = EXCLUDED.source_modified_at, event_id = EXCLUDED.event_id, run_id = EXCLUDED.run_id,
-           source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
-           source_offset = EXCLUDED.source_offset, updated_at = now(),
-           enrichment_pending = ${this.#records}.enrichment_pending
-             OR ${this.#records}.content_hash <> EXCLUDED.content_hash`,
-        values,
-      );
-    }
+    if (latest.size === 0) return;
+    const rows = [...latest.values()].map((record) => ({
+      tenant_id: record.tenantId,
+      entity: record.entity,
+      natural_key: record.naturalKey,
+      reference: record.reference,
+      content_hash: record.contentHash,
+      payload: record.payload,
+      source_modified_at: record.sourceModifiedAt,
+      event_id: record.eventId,
+      run_id: record.runId,
+      source_topic: record.source.topic,
+      source_partition: record.source.partition,
+      source_offset: record.source.offset,
+    }));
+    await this.#pool.query(
+      `INSERT INTO ${this.#records} (tenant_id, entity, natural_key, reference, content_hash, payload,
+          source_modified_at, event_id, run_id, source_topic, source_partition, source_offset)
+       SELECT tenant_id, entity, natural_key, reference, content_hash, payload,
+              source_modified_at, event_id, run_id, source_topic, source_partition, source_offset
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, entity text, natural_key text, reference text,
+              content_hash text, payload jsonb, source_modified_at timestamptz, event_id text, run_id text,
+              source_topic text, source_partition integer, source_offset bigint)
+       ON CONFLICT (tenant_id, entity, natural_key) DO UPDATE SET
+         reference = EXCLUDED.reference, payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash,
+         source_modified_at = EXCLUDED.source_modified_at, event_id = EXCLUDED.event_id, run_id = EXCLUDED.run_id,
+         source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
+         source_offset = EXCLUDED.source_offset, updated_at = now(),
+         enrichment_pending = ${this.#records}.enrichment_pending
+           OR ${this.#records}.content_hash <> EXCLUDED.content_hash`,
+      [JSON.stringify(rows)],
+    );
   }
 
   async remove(tenantId: string, entity: TicketReferenceEntity, naturalKeys: readonly string[]): Promise<void> {
