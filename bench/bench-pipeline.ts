@@ -178,11 +178,15 @@ export class BenchPipeline {
   }
 
   /** The extractor as a child process (cron and run-request polling on); runs are requested through the table. */
-  async startExtractor(overrides: Record<string, string> = {}): Promise<ServiceProcess> {
+  async startExtractor(
+    overrides: Record<string, string> = {},
+    options: { cpuProfileDir?: string } = {},
+  ): Promise<ServiceProcess> {
     const service = await startServiceProcess(this.#group, {
       kind: 'extractor',
       name: `extractor-${++this.#started}`,
       env: { ...this.env, ...overrides },
+      ...options,
     });
     this.#running.push(service);
     return service;

@@ -108,11 +108,18 @@ async function stagesAlone(ctx: ScenarioContext, mode: LoaderMode, records: numb
   const pipeline = await ctx.pipeline(`stages_${mode}`);
   try {
     const tenant = await pipeline.addTenant({ records });
-    const extractor = await pipeline.startExtractor();
+    const extractor = await pipeline.startExtractor(
+      {},
+      profileDir ? { cpuProfileDir: join(profileDir, 'extractor') } : {},
+    );
     const extraction = await pipeline.runExtraction(tenant.tenantId, { timeoutMs: ctx.timeoutMs });
     await extractor.stop();
     const published = await pipeline.published();
-    const loader = await pipeline.startLoader(mode, {}, profileDir ? { cpuProfileDir: profileDir } : {});
+    const loader = await pipeline.startLoader(
+      mode,
+      {},
+      profileDir ? { cpuProfileDir: join(profileDir, 'loader') } : {},
+    );
     const started = Date.now();
     const drained = await pipeline.waitForDrain(ctx.timeoutMs);
     const peakRss = loader.peakRssBytes();
@@ -133,10 +140,17 @@ async function stagesAlone(ctx: ScenarioContext, mode: LoaderMode, records: numb
   }
 }
 
-function loaderProfile(dir: string) {
+function serviceProfile(dir: string) {
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) return { written: false, dir };
   return { file: join(dir, file), ...topSelfFrames(join(dir, file), 10) };
+}
+
+function profiles(dir: string) {
+  return {
+    loaderProfile: serviceProfile(join(dir, 'loader')),
+    extractorProfile: serviceProfile(join(dir, 'extractor')),
+  };
 }
 
 export async function throughputCostReplay(ctx: ScenarioContext) {
@@ -145,12 +159,13 @@ export async function throughputCostReplay(ctx: ScenarioContext) {
     baseline: ctx.baselineRecords ?? (ctx.quick ? 150 : 500),
   };
   // Profiles are megabytes: kept outside the repository, summarised into the JSON.
-  const profileDir = ctx.profile ? join(tmpdir(), `mlc-bench-loader-profile-${Date.now()}`) : undefined;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const profileDir = ctx.profile ? join(tmpdir(), `mlc-bench-profile-${Date.now()}`) : undefined;
+  if (profileDir)
+    for (const service of ['loader', 'extractor']) mkdirSync(join(profileDir, service), { recursive: true });
   if (ctx.stagesOnly) {
     const stages = await stagesAlone(ctx, 'product', sizes.product, profileDir);
     ctx.log(`product stages: ${JSON.stringify(stages)}`);
-    return { product: { stages }, ...(profileDir ? { loaderProfile: loaderProfile(profileDir) } : {}) };
+    return { product: { stages }, ...(profileDir ? profiles(profileDir) : {}) };
   }
   const result: Partial<Record<LoaderMode, unknown>> = {};
   for (const mode of ['product', 'baseline'] as const) {
@@ -170,6 +185,6 @@ export async function throughputCostReplay(ctx: ScenarioContext) {
       'The baseline runs on a smaller data set (per-record sync is slow); every figure is a rate or a per-record ratio.',
     product: result.product,
     baseline: result.baseline,
-    ...(profileDir ? { loaderProfile: loaderProfile(profileDir) } : {}),
+    ...(profileDir ? profiles(profileDir) : {}),
   };
 }

@@ -152,3 +152,31 @@ test('a record too large to publish is dead-lettered, not remembered, and the ru
   assert.equal(f.hashes.has('S2'), false, 'the next run tries the record again');
   assert.equal(f.watermarks.get('t|supplier'), '2', 'the listing completed, so the watermark moves');
 });
+
+test('the next page is asked for before the current one is published; a failed publish leaves it unused', async () => {
+  const events: string[] = [];
+  const threePages: ChangePage[] = [
+    { ...twoPages[0]!, nextCursor: '1' },
+    { records: [supplier('S3', '3')], rejected: [], nextCursor: '2', newWatermark: '3' },
+    { records: [supplier('S4', '4')], rejected: [], newWatermark: '4' },
+  ];
+  const f = fixture(threePages, (send) => send === 1);
+  const listChanges = f.deps.adapter.listChanges;
+  f.deps.adapter.listChanges = async (entity, watermark, cursor) => {
+    events.push(`list ${cursor ?? 0}`);
+    if (cursor === '1') throw new Error('ION went away');
+    return listChanges(entity, watermark, cursor);
+  };
+  const publish = f.deps.publisher.publish.bind(f.deps.publisher);
+  f.deps.publisher.publish = async (context, records) => {
+    events.push('publish');
+    return publish(context, records);
+  };
+  const summary = await runTenantExtraction(f.deps, { tenantId: 't', runId: 'r1', trigger: 'manual' });
+  // The second page's request failed while the first page was published, and its publish failed too: the
+  // entity fails on the publish, the listing stops, and the rejected prefetch raises no unhandled rejection.
+  assert.deepEqual(events, ['list 0', 'list 1', 'publish']);
+  assert.equal(summary.status, 'failed');
+  assert.match(f.entityStats[0]?.error ?? '', /broker unavailable/);
+  assert.equal(f.watermarks.has('t|supplier'), false);
+});

@@ -12,7 +12,7 @@ import type {
   WatermarkStore,
 } from './extraction-stores.ts';
 import { emptyIonCallCounters, type IonCallCounters } from './ion/ion-call-counters.ts';
-import { laterPosition, type RejectedRecord, type SourceAdapter } from './source-adapter.ts';
+import { type ChangePage, laterPosition, type RejectedRecord, type SourceAdapter } from './source-adapter.ts';
 
 export interface TenantExtractionDeps {
   adapter: SourceAdapter;
@@ -90,11 +90,16 @@ async function extractEntity(
   try {
     const watermark = await deps.watermarks.get(tenantId, entity);
     let high = watermark;
-    let cursor: string | undefined;
     let firstRejection: RejectedRecord | undefined;
-    do {
+    let next: Promise<ChangePage> | undefined = deps.adapter.listChanges(entity, watermark, undefined);
+    while (next !== undefined) {
       if (deps.signal?.aborted) throw new RunAbandoned('shutdown');
-      const page = await deps.adapter.listChanges(entity, watermark, cursor);
+      const page: ChangePage = await next;
+      // The next page is asked for while this one is compared and published, so ION's latency overlaps
+      // PostgreSQL's and Kafka's (the extractor sat idle half of a run). The watermark still moves only
+      // after the last page, and a page fetched but never used (shutdown, a failed page) commits nothing.
+      next = page.nextCursor === undefined ? undefined : deps.adapter.listChanges(entity, watermark, page.nextCursor);
+      next?.catch(() => undefined);
       stats.pages += 1;
       stats.recordsRead += page.records.length + page.rejected.length;
       const latest = new Map(page.records.map((record) => [record.naturalKey, Publisher.hash(record)]));
@@ -114,15 +119,14 @@ async function extractEntity(
       stats.failed += rejected.length;
       firstRejection ??= rejected[0];
       high = laterPosition(high, page.newWatermark);
-      cursor = page.nextCursor;
       log.debug(
         { page: stats.pages, read: page.records.length, published: sent.length, rejected: rejected.length },
         'page published',
       );
-    } while (cursor !== undefined);
+    }
     const deletions = deps.adapter.deletions;
     if (deletions?.covers(entity)) {
-      cursor = undefined;
+      let cursor: string | undefined;
       do {
         if (deps.signal?.aborted) throw new RunAbandoned('shutdown');
         const page = await deletions.list(entity, watermark, cursor);
