@@ -68,6 +68,7 @@ function timedBudget(budget: RateBudget, observe: (waitedMs: number) => void): R
       observe(performance.now() - started);
     },
     pause: (ms) => budget.pause(ms),
+    limits: () => budget.limits(),
   };
 }
 

@@ -4,13 +4,23 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { isMlcError } from '@mlc/common/errors';
-import { ZendeskClient, type ZendeskRequest } from './zendesk-client.ts';
+import { type RequestBudget, ZendeskClient, type ZendeskRequest } from './zendesk-client.ts';
 import { ZendeskRequestError } from './zendesk-error.ts';
 
 type Answer = (response: ServerResponse) => void;
 
 /** A Zendesk stand-in answering request n with answers[n] (the last one repeats), over a real socket. */
-async function withZendesk(answers: Answer[], run: (client: ZendeskClient, requests: () => number) => Promise<void>) {
+const unlimited: RequestBudget = {
+  acquire: async () => undefined,
+  pause: () => undefined,
+  limits: () => ({ requestsPerMinute: 1_000_000 }),
+};
+
+async function withZendesk(
+  answers: Answer[],
+  run: (client: ZendeskClient, requests: () => number) => Promise<void>,
+  budget = unlimited,
+) {
   let requests = 0;
   const server = createServer((request, response) => {
     request.resume();
@@ -20,7 +30,7 @@ async function withZendesk(answers: Answer[], run: (client: ZendeskClient, reque
   const client = new ZendeskClient({
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     authorizer: { authorization: async () => 'Bearer t', invalidate: () => undefined },
-    budget: { acquire: async () => undefined, pause: () => undefined },
+    budget,
     maxAttempts: 3,
     backoffBaseMs: 1,
     maxBodyBytes: 1024 * 1024,
@@ -132,4 +142,40 @@ test('an HTML error page with an error status is reported by its title, not as r
           'Zendesk job_statuses/show answered 502 HTTP 502: an HTML page titled "Zendesk is down", not JSON',
     );
   });
+});
+
+test('the reserve for other clients is 10 % of the account, never more than the share leaves them', async () => {
+  const standing =
+    (remaining: number): Answer =>
+    (response) => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'x-rate-limit': '700',
+        'x-rate-limit-remaining': String(remaining),
+        'ratelimit-reset': '7',
+      });
+      response.end('{}');
+    };
+  // [connector rpm (plan 700 × share), remaining in the account's minute, pause expected]
+  const cases: [number, number, number | undefined][] = [
+    [350, 71, undefined],
+    [350, 70, 7000],
+    [665, 36, undefined],
+    [665, 35, 7000],
+    // Given the whole account, the connector spends all of it: the pause comes only when nothing is left.
+    [700, 1, undefined],
+    [700, 0, 7000],
+    // A plan set above the account's real limit leaves nothing to keep either.
+    [2500, 1, undefined],
+  ];
+  for (const [requestsPerMinute, remaining, expected] of cases) {
+    const pauses: number[] = [];
+    const budget: RequestBudget = {
+      acquire: async () => undefined,
+      pause: (ms) => pauses.push(ms),
+      limits: () => ({ requestsPerMinute }),
+    };
+    await withZendesk([standing(remaining)], async (client) => void (await client.send(poll)), budget);
+    assert.deepEqual(pauses, expected === undefined ? [] : [expected], `${requestsPerMinute} rpm, ${remaining} left`);
+  }
 });

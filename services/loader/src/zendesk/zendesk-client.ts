@@ -9,6 +9,8 @@ import { malformedResponse, parseZendeskError, transportError, ZendeskRequestErr
 export interface RequestBudget {
   acquire(): Promise<void>;
   pause(ms: number): void;
+  /** The requests per minute this connector may use (plan rpm × share). */
+  limits(): { requestsPerMinute: number };
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -46,8 +48,9 @@ export interface ZendeskClientOptions {
   /** Base of exponential backoff with full jitter for 5xx and transport failures. */
   backoffBaseMs?: number;
   /**
-   * When `X-Rate-Limit-Remaining` drops below this share of `X-Rate-Limit`, other clients are using the
-   * account: we pause until the window resets rather than push it into 429s.
+   * When `X-Rate-Limit-Remaining` drops to this share of `X-Rate-Limit`, other clients are using the
+   * account: we pause until the window resets rather than push it into 429s. Never more than the share
+   * leaves the other clients (see `#reserve`).
    */
   reserveFraction?: number;
   onResponse?: (observation: ZendeskResponseObservation) => void;
@@ -226,13 +229,24 @@ export class ZendeskClient {
     return Math.random() * this.#options.backoffBaseMs * 2 ** Math.min(attempt - 1, 6);
   }
 
+  /**
+   * What the account keeps for its other clients: `reserveFraction` of the limit, capped by what the share
+   * leaves them (limit − our rpm). The share already says how much of the account is ours: a fixed 10 %
+   * on top would hold a tenant given the whole account (share 1) to 630 of its 700 rpm. At 0 the pause
+   * still comes once the account is spent, before the next request would be refused.
+   */
+  #reserve(limit: number): number {
+    const ours = this.#options.budget.limits().requestsPerMinute;
+    return Math.max(0, Math.min(limit * this.#options.reserveFraction, limit - ours));
+  }
+
   #observeRateLimit(headers: Record<string, string | string[] | undefined>): void {
     const remaining = Number(
       headerValue(headers, 'x-rate-limit-remaining') ?? headerValue(headers, 'ratelimit-remaining'),
     );
     const limit = Number(headerValue(headers, 'x-rate-limit') ?? headerValue(headers, 'ratelimit-limit'));
     if (!Number.isFinite(remaining) || !Number.isFinite(limit) || limit <= 0) return;
-    if (remaining > limit * this.#options.reserveFraction) return;
+    if (remaining > this.#reserve(limit)) return;
     const resetSeconds = Number(headerValue(headers, 'ratelimit-reset'));
     this.#options.budget.pause(Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 1000);
   }
