@@ -100,10 +100,16 @@ class SearchFirstDirectory implements TenantDirectory {
   }
 }
 
-/** Every inbound event forced: the recipe has no memory of what it wrote. */
+/**
+ * One event at a time, each forced: the recipe has no memory of what it wrote, and each record's outcome
+ * is recorded as soon as it is written (a Kafka batch of thousands at three requests a record would
+ * otherwise record nothing for minutes, and a budget window would count requests but no records).
+ */
 class ForcedPostingBatchProcessor extends PostingBatchProcessor {
-  override process(batch: readonly InboundEvent[]) {
-    return super.process(batch.map((inbound) => ({ ...inbound, force: true })));
+  override async process(batch: readonly InboundEvent[]) {
+    const postings = [];
+    for (const inbound of batch) postings.push(...(await super.process([{ ...inbound, force: true }])));
+    return postings;
   }
 }
 
