@@ -26,3 +26,12 @@ test('the hash is sha256 hex of the sorted-key JSON, stable across releases', ()
   );
   assert.match(contentHash(payload), /^[0-9a-f]{64}$/);
 });
+
+test('undefined members are left out, undefined array slots are null, keys sort by code unit as before', () => {
+  assert.equal(canonicalJson({ b: undefined, a: 1 }), '{"a":1}');
+  assert.equal(canonicalJson({ only: undefined }), '{}');
+  assert.equal(canonicalJson([1, undefined, 'x']), '[1,null,"x"]');
+  assert.equal(canonicalJson({ é: 1, e: 2, E: 3, 'a"b': [] }), '{"E":3,"a\\"b":[],"e":2,"é":1}');
+  assert.equal(canonicalJson([]), '[]');
+  assert.equal(canonicalJson('q"\\'), '"q\\"\\\\"');
+});
