@@ -50,18 +50,18 @@ function row(posting: Posting): Record<ColumnName, unknown> {
   };
 }
 
-/** Audit keys (`tenant|entity|naturalKey|zendeskTarget`, natural keys may hold `|`) as four column arrays. */
-function keyParts(keys: readonly string[]): string[][] {
-  const columns: string[][] = [[], [], [], []];
-  for (const key of keys) {
-    const [tenantId = '', entity = '', ...rest] = key.split('|');
-    const zendeskTarget = rest.pop() ?? '';
-    columns[0]!.push(tenantId);
-    columns[1]!.push(entity);
-    columns[2]!.push(rest.join('|'));
-    columns[3]!.push(zendeskTarget);
-  }
-  return columns;
+/**
+ * Audit keys (`tenant|entity|naturalKey|zendeskTarget`, natural keys may hold `|`) as one JSON parameter of
+ * key rows (four text arrays made pg escape every element).
+ */
+function keyRows(keys: readonly string[]): string {
+  return JSON.stringify(
+    keys.map((key) => {
+      const [tenantId = '', entity = '', ...rest] = key.split('|');
+      const zendeskTarget = rest.pop() ?? '';
+      return { tenant_id: tenantId, entity, natural_key: rest.join('|'), zendesk_target: zendeskTarget };
+    }),
+  );
 }
 
 /** posting_state columns in the order the upsert's SELECT produces them. */
@@ -105,8 +105,8 @@ const STATE_UPDATES = Object.entries(STATE_GROUPS)
   )
   .join(',\n    ');
 
-/** keyParts() as rows, joined to posting_state on its primary key. */
-const KEY_ROWS = `unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant_id, entity, natural_key, zendesk_target)`;
+/** keyRows() as rows, joined to posting_state on its primary key. */
+const KEY_ROWS = `jsonb_to_recordset($1::jsonb) AS k(tenant_id text, entity text, natural_key text, zendesk_target text)`;
 
 /**
  * posting_history in PostgreSQL: the append-only history of every posting and the source of truth for
@@ -186,7 +186,7 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
          FROM ${KEY_ROWS}
          JOIN ${this.#state} s USING (tenant_id, entity, natural_key, zendesk_target)
         WHERE s.applied_id IS NOT NULL`,
-      keyParts(keys),
+      [keyRows(keys)],
     );
     for (const r of result.rows) {
       states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
@@ -237,7 +237,7 @@ export class PostingHistoryStore implements PostingStateStore, PostingSink {
          FROM ${KEY_ROWS}
          JOIN ${this.#state} s USING (tenant_id, entity, natural_key, zendesk_target)
         WHERE s.outcome_status IN ('failed', 'dead_lettered')`,
-      keyParts(keys),
+      [keyRows(keys)],
     );
     for (const r of result.rows) {
       states.set(`${r.tenant_id}|${r.entity}|${r.natural_key}|${r.zendesk_target}`, {
