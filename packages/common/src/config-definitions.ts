@@ -231,7 +231,7 @@ export const LOADER_CONFIG = {
   }),
   loaderBatchesInFlight: intVar({
     env: 'LOADER_BATCHES_IN_FLIGHT',
-    default: 3,
+    default: 4,
     min: 1,
     max: 16,
     description: 'Consumed batches of one partition processed at once (offsets still committed in order)',
@@ -245,7 +245,7 @@ export const LOADER_CONFIG = {
   }),
   loaderAppliedCacheSize: intVar({
     env: 'LOADER_APPLIED_CACHE_SIZE',
-    default: 10_000,
+    default: 2_000,
     min: 0,
     description:
       'Applied record states kept in memory to skip unchanged records without a PostgreSQL lookup (bounds memory, not the data set)',

@@ -30,7 +30,7 @@ export interface ChangeConsumerOptions {
   /** The consumer stopped for good (kafkajs gave up restarting it): the process should exit. */
   onCrash?: (error: Error) => void;
   /**
-   * Batches of one partition processed at the same time (default 3). Their offsets are still committed
+   * Batches of one partition processed at the same time (default 4). Their offsets are still committed
    * in order, so a crash re-delivers and never skips; a batch holding a record that an earlier one in
    * flight also holds waits for it, so a record's versions reach Zendesk in order.
    */
@@ -42,15 +42,36 @@ export interface ChangeConsumerOptions {
   maxRecordsInFlight?: number;
 }
 
-/** A fetched batch being processed. */
+/**
+ * A consumed message as a flight keeps it: copies, because kafkajs's key and value are views into the whole
+ * fetch response (every partition's batch, up to several MB), which one view kept alive would retain.
+ */
+interface Received {
+  offset: string;
+  key: Buffer | null;
+  keyText: string;
+  value: Buffer | null;
+  forced: boolean;
+}
+
+/** A fetched batch being processed: what it needs of the kafkajs batch, which it does not retain. */
 interface Flight {
+  /** Topic with the prefix, as kafkajs names it. */
+  topic: string;
+  partition: number;
+  messages: Received[];
   records: number;
   /** The consumer-group generation it was fetched in: after a rebalance its offsets are not committed. */
   generation: number;
   firstOffset: string;
+  lastOffset: string;
+  highWatermark: string;
   /** True once every record has a durable posting, false when processing failed; never rejects. */
   processed: Promise<boolean>;
 }
+
+/** kafkajs's commit and heartbeat of a batch: the runner's, whichever batch they came with. */
+type BatchControl = Pick<EachBatchPayload, 'commitOffsetsIfNecessary' | 'heartbeat'>;
 
 /** Where a partition is read again from, and in which consumer-group generation that was decided. */
 interface Rewind {
@@ -98,6 +119,11 @@ export class ChangeConsumer {
   readonly #batchesInFlight: number;
   readonly #maxRecordsInFlight: number;
   #recordsInFlight = 0;
+  /**
+   * The latest accepted batch's commit and heartbeat. Their closures hold that batch (and its fetch
+   * response): a flight keeping its own would keep every batch in flight alive, this keeps one.
+   */
+  #control: BatchControl | undefined;
   /** Lanes paused because the records in flight left no room for their batch. */
   readonly #waitingForRoom = new Set<Lane>();
   #generation = 0;
@@ -110,15 +136,18 @@ export class ChangeConsumer {
   constructor(options: ChangeConsumerOptions) {
     this.#options = options;
     this.#prefix = options.topicPrefix ?? '';
-    this.#batchesInFlight = Math.max(1, options.batchesInFlight ?? 3);
+    this.#batchesInFlight = Math.max(1, options.batchesInFlight ?? 4);
     this.#maxRecordsInFlight = Math.max(1, options.maxRecordsInFlight ?? 10_000);
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.#consumer = options.kafka.consumer({
       groupId: options.groupId,
       maxWaitTimeInMs: options.lingerMs,
       minBytes: options.minBytes ?? 20_000,
-      // About 2,000 change events: batches small enough that several are in flight within the record bound.
-      maxBytesPerPartition: 1024 * 1024,
+      // About 500 change events, five bulk requests. A batch holds all its records (decoded, mapped, their
+      // postings) until the last one is written, while only `concurrency` requests of it are in flight: 1 MB
+      // batches (~2,000 events) held four times the memory for the same Zendesk concurrency, and with one
+      // batch per partition always allowed, many busy partitions went far past the record bound.
+      maxBytesPerPartition: 256 * 1024,
       sessionTimeout,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
       rebalanceTimeout: Math.max(60_000, sessionTimeout),
@@ -206,7 +235,7 @@ export class ChangeConsumer {
    * fetched again from there once the partition is resumed.
    */
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale } = payload;
+    const { batch, isRunning, isStale, commitOffsetsIfNecessary, heartbeat } = payload;
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const lane = this.#lane(batch.topic, batch.partition);
     if (
@@ -225,47 +254,59 @@ export class ChangeConsumer {
       this.#pause(lane);
       return;
     }
+    this.#control = { commitOffsetsIfNecessary, heartbeat };
+    const messages = batch.messages.map(received);
     const keys = new Set<string>();
-    for (const message of batch.messages) keys.add(message.key?.toString() ?? '');
+    for (const message of messages) keys.add(message.keyText);
     const earlier = new Set<Flight>();
     for (const key of keys) {
       const holder = lane.holders.get(key);
       if (holder !== undefined) earlier.add(holder);
     }
     const flight: Flight = {
-      records: batch.messages.length,
+      topic: batch.topic,
+      partition: batch.partition,
+      messages,
+      records: messages.length,
       generation: this.#generation,
-      firstOffset: batch.firstOffset() ?? batch.messages[0]!.offset,
+      firstOffset: batch.firstOffset() ?? messages[0]!.offset,
+      lastOffset: batch.lastOffset(),
+      highWatermark: batch.highWatermark,
       processed: Promise.resolve(false),
     };
     for (const key of keys) lane.holders.set(key, flight);
     this.#recordsInFlight += flight.records;
+    // The closures below name the flight, never `batch` or `payload`: either would keep the kafkajs batch
+    // (and its fetch response) alive until the flight settles.
     flight.processed = (async () => {
       // An earlier version of one of these records failed: sending this one now would put it in Zendesk
       // before the earlier one is sent again. It waits for the rewind (its keys stay held until then).
       if ((await Promise.all([...earlier].map((before) => before.processed))).includes(false)) return false;
       try {
-        await this.#process(payload);
+        await this.#process(flight);
       } catch (error) {
         this.#options.logger.error(
-          { err: error, topic: batch.topic, partition: batch.partition, firstOffset: flight.firstOffset },
+          { err: error, topic: flight.topic, partition: flight.partition, firstOffset: flight.firstOffset },
           'batch failed; the partition is read again from it after a pause',
         );
         return false;
       }
       for (const key of keys) if (lane.holders.get(key) === flight) lane.holders.delete(key);
       return true;
-    })();
+    })().finally(() => {
+      // The flight lives on until the lane's earlier flights settled; what it consumed is not needed now.
+      flight.messages = [];
+    });
     lane.flights.push(flight);
     const before = lane.tail;
     lane.tail = (async () => {
       const ok = await flight.processed;
       await before;
-      await this.#settle(lane, flight, ok, payload);
+      await this.#settle(lane, flight, ok);
     })().catch((error: unknown) => {
       // Only kafkajs calls can throw here (the consumer is restarting or stopped): the group's rejoin or
       // the next start reads the partition from its committed offset.
-      this.#options.logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'batch not settled');
+      this.#options.logger.warn({ err: error, topic: flight.topic, partition: flight.partition }, 'batch not settled');
     });
     payload.resolveOffset(batch.lastOffset());
     if (lane.flights.length >= this.#batchesInFlight) this.#pause(lane);
@@ -294,17 +335,17 @@ export class ChangeConsumer {
    * last batch in flight settled, a failure or a replay seek is applied (the partition read again from
    * the earlier of the two, after a backoff for a failure) and the partition resumed.
    */
-  async #settle(lane: Lane, flight: Flight, ok: boolean, payload: EachBatchPayload): Promise<void> {
+  async #settle(lane: Lane, flight: Flight, ok: boolean): Promise<void> {
     lane.flights.shift();
     this.#recordsInFlight -= flight.records;
     this.#resumeWaitingForRoom();
     if (ok && lane.failedAt === undefined && flight.generation === this.#generation) {
       try {
-        await this.#commit(payload);
+        await this.#commit(flight);
         lane.failures = 0;
       } catch (error) {
         this.#options.logger.error(
-          { err: error, topic: payload.batch.topic, partition: payload.batch.partition },
+          { err: error, topic: flight.topic, partition: flight.partition },
           'offset commit failed; the batch is read again',
         );
         ok = false;
@@ -377,27 +418,27 @@ export class ChangeConsumer {
   }
 
   /** Processes a batch: resolves once every record of it has a durable posting. */
-  async #process({ batch, heartbeat }: EachBatchPayload): Promise<void> {
-    const topic = batch.topic.slice(this.#prefix.length);
-    const windows = this.#options.replayWindows?.active(topic, batch.partition)
-      ? this.#options.replayWindows
-      : undefined;
+  async #process(flight: Flight): Promise<void> {
+    const { partition } = flight;
+    const topic = flight.topic.slice(this.#prefix.length);
+    const windows = this.#options.replayWindows?.active(topic, partition) ? this.#options.replayWindows : undefined;
     const inbound: InboundEvent[] = [];
-    const poison: { message: KafkaMessage; error: unknown }[] = [];
-    for (const message of batch.messages) {
-      if (message.value === null) continue; // a tombstone: compaction already removed the record
-      const decision = windows?.decide(topic, batch.partition, message.offset, message.key?.toString() ?? '');
+    const poison: { message: Received; value: Buffer; error: unknown }[] = [];
+    for (const message of flight.messages) {
+      const { value } = message;
+      if (value === null) continue; // a tombstone: compaction already removed the record
+      const decision = windows?.decide(topic, partition, message.offset, message.keyText);
       if (decision === 'skip') continue;
       try {
-        const event = await this.#options.codec.decodeChangeEvent(message.value);
+        const event = await this.#options.codec.decodeChangeEvent(value);
         inbound.push({
           event,
-          source: { topic, partition: batch.partition, offset: message.offset },
-          force: decision === 'force' || message.headers?.[FORCE_HEADER]?.toString() === 'true',
-          original: { key: message.key?.toString() ?? null, value: message.value },
+          source: { topic, partition, offset: message.offset },
+          force: decision === 'force' || message.forced,
+          original: { key: message.key === null ? null : message.keyText, value },
         });
       } catch (error) {
-        poison.push({ message, error });
+        poison.push({ message, value, error });
       }
     }
     if (poison.length > 0) {
@@ -405,12 +446,12 @@ export class ChangeConsumer {
         topic: `${this.#prefix}${DLQ_TOPIC}`,
         acks: -1,
         messages: await Promise.all(
-          poison.map(async ({ message, error }) => ({
+          poison.map(async ({ message, value, error }) => ({
             key: message.key,
             value: await this.#options.codec.encodeDeadLetter({
-              originalKey: message.key?.toString() ?? null,
+              originalKey: message.key === null ? null : message.keyText,
               sourceTopic: topic,
-              sourcePartition: batch.partition,
+              sourcePartition: partition,
               sourceOffset: message.offset,
               tenantId: null,
               entity: null,
@@ -421,13 +462,13 @@ export class ChangeConsumer {
               attempts: 1,
               runId: null,
               failedAt: new Date().toISOString(),
-              originalValue: message.value,
+              originalValue: value,
             }),
           })),
         ),
       });
     }
-    const heartbeats = setInterval(() => void heartbeat().catch(() => {}), 3_000);
+    const heartbeats = setInterval(() => void this.#control?.heartbeat().catch(() => {}), 3_000);
     try {
       if (inbound.length > 0) await this.#options.processor.process(inbound);
     } finally {
@@ -435,22 +476,32 @@ export class ChangeConsumer {
     }
   }
 
-  async #commit({ batch, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    const topic = batch.topic.slice(this.#prefix.length);
-    const next = BigInt(batch.lastOffset()) + 1n;
+  async #commit(flight: Flight): Promise<void> {
+    const topic = flight.topic.slice(this.#prefix.length);
+    const next = BigInt(flight.lastOffset) + 1n;
     // Revoked while the batch ran: the new owner reads it again (harmless), nothing to commit here.
-    if (!this.owns(topic, batch.partition)) return;
-    // The batch's own commit, not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once
+    if (!this.owns(topic, flight.partition)) return;
+    // The runner's own commit, not `consumer.commitOffsets`: kafkajs turns that into a silent no-op once
     // `stop()` began, so a batch drained during a SIGTERM would be re-read by the next replica.
-    await commitOffsetsIfNecessary({
-      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next.toString() }] }],
+    await this.#control!.commitOffsetsIfNecessary({
+      topics: [{ topic: flight.topic, partitions: [{ partition: flight.partition, offset: next.toString() }] }],
     });
-    this.#positions.set(`${topic}|${batch.partition}`, next);
-    const lag = Number(BigInt(batch.highWatermark) - next);
-    this.#options.onBatch?.(topic, batch.partition, batch.messages.length, lag);
+    this.#positions.set(`${topic}|${flight.partition}`, next);
+    const lag = Number(BigInt(flight.highWatermark) - next);
+    this.#options.onBatch?.(topic, flight.partition, flight.records, lag);
     this.#options.logger.debug(
-      { topic: batch.topic, partition: batch.partition, messages: batch.messages.length, lag },
+      { topic: flight.topic, partition: flight.partition, messages: flight.records, lag },
       'batch committed',
     );
   }
+}
+
+function received(message: KafkaMessage): Received {
+  return {
+    offset: message.offset,
+    key: message.key === null ? null : Buffer.from(message.key),
+    keyText: message.key?.toString() ?? '',
+    value: message.value === null ? null : Buffer.from(message.value),
+    forced: message.headers?.[FORCE_HEADER]?.toString() === 'true',
+  };
 }
