@@ -10,8 +10,7 @@ import type { PostingSink } from './posting-batch-processor.ts';
 /**
  * Postings per produce request. kafkajs 2.2.4 groups a request's messages by partition by copying the
  * partition's list for every message (quadratic), and a tenant's records all go to one partition: at 500
- * a request that copying was 2 % of the loader's CPU plus its garbage; at 100 it is a fifth of that, and
- * the requests go out together.
+ * a request that copying was 2 % of the loader's CPU plus its garbage; at 100 it is a fifth of that.
  */
 const AUDIT_CHUNK = 100;
 
@@ -100,23 +99,19 @@ export class AuditPublisher implements PostingSink {
         });
       }
     }
-    // Chunked also because a produce request carries a partition's messages as one record batch, which must
-    // stay under the broker's max.message.bytes (1 MB by default). The chunks are sent at once: they leave in
-    // order on the partition leader's connection, and a batch holds one posting per record anyway (but for
-    // the dead letters of a tenant that cannot be loaded, whose order on the compacted topic is moot).
-    const sends: Promise<unknown>[] = [];
+    // One request at a time: each holds its encoded record batch until the broker answers, and batches of
+    // several partitions run at once (sent together, 100+ requests were seen in flight). Chunked also because
+    // a produce request carries a partition's messages as one record batch, which must stay under the
+    // broker's max.message.bytes (1 MB by default).
     for (let start = 0; start < audit.length; start += AUDIT_CHUNK) {
-      sends.push(
-        this.#producer.sendBatch({
-          acks: -1,
-          topicMessages: [
-            { topic: `${this.#prefix}${AUDIT_TOPIC}`, messages: audit.slice(start, start + AUDIT_CHUNK) },
-            { topic: `${this.#prefix}${AUDIT_HISTORY_TOPIC}`, messages: history.slice(start, start + AUDIT_CHUNK) },
-          ],
-        }),
-      );
+      await this.#producer.sendBatch({
+        acks: -1,
+        topicMessages: [
+          { topic: `${this.#prefix}${AUDIT_TOPIC}`, messages: audit.slice(start, start + AUDIT_CHUNK) },
+          { topic: `${this.#prefix}${AUDIT_HISTORY_TOPIC}`, messages: history.slice(start, start + AUDIT_CHUNK) },
+        ],
+      });
     }
-    await Promise.all(sends);
     for (let start = 0; start < dlq.length; start += AUDIT_CHUNK) {
       await this.#producer.send({
         topic: `${this.#prefix}${DLQ_TOPIC}`,
