@@ -1,7 +1,7 @@
 /**
  * A connector service (extractor, loader or the per-record baseline) as a child process of the bench: its
  * own event loop, its own log file, and its peak resident memory read from /proc (VmHWM) while it runs.
- * It runs with the NODE_OPTIONS the deployments give the services (the heap limit), so its memory is what a
+ * It runs with the NODE_OPTIONS and MALLOC_* tunables the deployments give the services, so its memory is what a
  * deployed replica's would be. A CPU profile is written on a clean exit when `cpuProfileDir` is given
  * (node --cpu-prof via NODE_OPTIONS).
  */
@@ -28,13 +28,20 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** NODE_OPTIONS of the services in docker-compose.yml (the k8s manifests are held to the same by tests/deploy). */
-function deployedNodeOptions(): string {
+/**
+ * The runtime settings the services get in docker-compose.yml (the k8s manifests are held to the same by
+ * tests/deploy): NODE_OPTIONS (the heap limits) and glibc's MALLOC_* tunables.
+ */
+function deployedRuntimeEnv(): Record<string, string> {
   const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
     services?: { loader?: { environment?: Record<string, unknown> } };
   };
-  const options = compose.services?.loader?.environment?.NODE_OPTIONS;
-  return typeof options === 'string' ? options : '';
+  const environment = compose.services?.loader?.environment ?? {};
+  return Object.fromEntries(
+    Object.entries(environment)
+      .filter(([name, value]) => (name === 'NODE_OPTIONS' || name.startsWith('MALLOC_')) && typeof value === 'string')
+      .map(([name, value]) => [name, String(value)]),
+  );
 }
 
 function statusField(pid: number, field: string): number | null {
@@ -51,10 +58,12 @@ export async function startServiceProcess(
   options: { kind: ServiceKind; name: string; env: Record<string, string>; cpuProfileDir?: string },
 ): Promise<ServiceProcess> {
   const metricsPort = await freePort();
-  const nodeOptions = [deployedNodeOptions()];
+  const runtime = deployedRuntimeEnv();
+  const nodeOptions = [runtime.NODE_OPTIONS ?? ''];
   if (options.cpuProfileDir) nodeOptions.push(`--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`);
   const env: Record<string, string> = {
     ...options.env,
+    ...runtime,
     METRICS_PORT: String(metricsPort),
     NODE_OPTIONS: nodeOptions.join(' ').trim(),
   };

@@ -117,8 +117,8 @@ test('secrets have no default: compose refuses to start without them', () => {
 
 test('the services get only variables the connector declares', () => {
   const declared = new Set(ALL_CONFIG_DEFINITIONS.flatMap((area) => Object.values(area.definitions).map((v) => v.env)));
-  // Read by Node itself, not by the connector's configuration.
-  declared.add('NODE_OPTIONS');
+  // Read by Node itself and by glibc's allocator, not by the connector's configuration.
+  for (const name of ['NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']) declared.add(name);
   const unknown = [...connectorEnvironmentNames(compose)].flatMap(([service, names]) =>
     names.filter((name) => !declared.has(name)).map((name) => `${service}: ${name}`),
   );

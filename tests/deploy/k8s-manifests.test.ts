@@ -170,7 +170,7 @@ test('secrets are referenced from the Secret, never written into a ConfigMap or 
 });
 
 test('ConfigMap keys and env names are variables the connector declares', () => {
-  const readByNode = new Set(['NODE_OPTIONS']);
+  const readByNode = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
   const unknown = [
     ...[...declaredConfigMapKeys(documents)].flatMap(([name, keys]) =>
       [...keys].filter((key) => !declaredVariables.has(key)).map((key) => `ConfigMap ${name}: ${key}`),
